@@ -1,0 +1,22 @@
+# Multi-stage build: compile with the Rust toolchain, run on a slim Debian as an unprivileged user.
+# The binary needs no libpq and no OpenSSL: the database driver is pure Rust.
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY src ./src
+COPY migrations ./migrations
+RUN cargo build --release --locked && strip target/release/pengaduan
+
+FROM debian:bookworm-slim
+# Time zones are compiled into the binary (chrono-tz), so the image needs no tzdata.
+RUN useradd --system --uid 10001 --home-dir /var/lib/pengaduan --create-home pengaduan
+COPY --from=build /src/target/release/pengaduan /usr/local/bin/pengaduan
+USER pengaduan
+WORKDIR /var/lib/pengaduan
+ENV PENGADUAN_BIND=0.0.0.0:8080 \
+    PENGADUAN_DATA_DIR=/var/lib/pengaduan \
+    PENGADUAN_LOG_FORMAT=json
+EXPOSE 8080
+VOLUME ["/var/lib/pengaduan"]
+ENTRYPOINT ["pengaduan"]
+CMD ["serve"]

@@ -1,0 +1,129 @@
+//! Cursor pagination: `limit` (default 20, at most 100) and an opaque `cursor`; the next page's cursor comes back as
+//! `next_cursor` in the body and as an RFC 8288 `Link: <...>; rel="next"` header.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::Keyset;
+use crate::error::ApiError;
+
+/// Rows per page when the client does not say.
+pub const DEFAULT_LIMIT: u32 = 20;
+/// Most rows per page.
+pub const MAX_LIMIT: u32 = 100;
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A checked page request.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    /// Rows wanted.
+    pub limit: u32,
+    /// Start after this position.
+    pub after: Option<Keyset>,
+}
+
+impl PageRequest {
+    /// Checks `limit` and decodes `cursor`.
+    pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::invalid_field(
+                "limit",
+                "out_of_range",
+                format!("limit is between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let after = cursor.map(decode_cursor).transpose()?;
+        Ok(Self { limit, after })
+    }
+
+    /// Rows to fetch: one more than asked, to learn whether a next page exists.
+    pub fn fetch_limit(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Turns fetched rows into a page response with its `Link` header.
+    pub fn respond<R, T: Serialize>(
+        &self,
+        req: &HttpRequest,
+        mut rows: Vec<R>,
+        position: impl Fn(&R) -> Keyset,
+        view: impl Fn(R) -> T,
+    ) -> HttpResponse {
+        let has_more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next_cursor = if has_more { rows.last().map(|row| encode_cursor(&position(row))) } else { None };
+        let mut response = HttpResponse::Ok();
+        if let Some(cursor) = &next_cursor {
+            response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_link(req, cursor))));
+        }
+        response.json(Page { items: rows.into_iter().map(view).collect(), next_cursor })
+    }
+}
+
+fn encode_cursor(position: &Keyset) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{}", position.created_at.to_rfc3339(), position.id))
+}
+
+fn decode_cursor(cursor: &str) -> Result<Keyset, ApiError> {
+    let invalid =
+        || ApiError::BadRequest { code: "invalid_cursor", detail: "the cursor is not one this API gave out".into() };
+    let text =
+        URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(invalid)?;
+    let (created_at, id) = text.split_once('|').ok_or_else(invalid)?;
+    Ok(Keyset {
+        created_at: chrono::DateTime::parse_from_rfc3339(created_at).map_err(|_| invalid())?.to_utc(),
+        id: id.parse().map_err(|_| invalid())?,
+    })
+}
+
+/// The same request with `cursor` replaced (a relative reference: proxies may rewrite the host).
+fn next_link(req: &HttpRequest, cursor: &str) -> String {
+    let mut pairs: Vec<&str> =
+        req.query_string().split('&').filter(|pair| !pair.is_empty() && !pair.starts_with("cursor=")).collect();
+    let cursor_pair = format!("cursor={cursor}");
+    pairs.push(&cursor_pair);
+    format!("{}?{}", req.path(), pairs.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let position = Keyset { created_at: chrono::Utc::now(), id: uuid::Uuid::now_v7() };
+        let decoded = decode_cursor(&encode_cursor(&position)).unwrap();
+        assert_eq!(decoded.id, position.id);
+        assert_eq!(decoded.created_at.timestamp_micros(), position.created_at.timestamp_micros());
+    }
+
+    #[test]
+    fn forged_cursors_are_refused() {
+        for bad in
+            ["", "!!!", &URL_SAFE_NO_PAD.encode("no separator"), &URL_SAFE_NO_PAD.encode("2026-01-01|not-a-uuid")]
+        {
+            assert!(decode_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn limits_stay_between_one_and_the_maximum() {
+        assert_eq!(PageRequest::parse(None, None).unwrap().limit, DEFAULT_LIMIT);
+        assert!(PageRequest::parse(Some(0), None).is_err());
+        assert!(PageRequest::parse(Some(MAX_LIMIT + 1), None).is_err());
+        assert_eq!(PageRequest::parse(Some(MAX_LIMIT), None).unwrap().fetch_limit(), 101);
+    }
+}

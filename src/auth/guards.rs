@@ -1,0 +1,149 @@
+//! Permission guards: the role × action table and the reach of each caller.
+//!
+//! Two questions decide every request: may this role perform this kind of action at all ([`allows`]), and does the
+//! caller's reach cover the record concerned ([`Reach::covers`])? Both are pure, so the whole table is unit-tested.
+//! The README's roles table is this module in prose; keep them in step.
+
+use crate::domain::ids::UnitId;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+
+/// A kind of action, as the role table names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// List and read organisation units.
+    ReadUnits,
+    /// Create and edit organisation units.
+    ManageUnits,
+    /// List and read staff accounts other than one's own.
+    ReadUsers,
+    /// Create and edit staff accounts.
+    ManageUsers,
+}
+
+/// Whether `role` may perform `action` somewhere within its reach.
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        // The organisation tree is public knowledge and every screen names units.
+        ReadUnits => true,
+        ManageUnits | ReadUsers | ManageUsers => matches!(role, SuperAdmin | Admin),
+    }
+}
+
+/// Refuses with 403 unless `role` may perform `action`.
+pub fn require(role: Role, action: Action) -> Result<(), ApiError> {
+    if allows(role, action) { Ok(()) } else { Err(ApiError::forbidden(format!("the {role} role may not do this"))) }
+}
+
+/// How far a caller's authority reaches in the organisation tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// Every unit of every Pemda (super admins).
+    Everything,
+    /// One Pemda's whole subtree (its admins).
+    Subtree(UnitId),
+    /// The caller's own unit and its sub-units (OPD staff, inspectors, reviewers, leaders).
+    Unit(UnitId),
+}
+
+impl Reach {
+    /// The reach of `role` for a user of `unit`, whose Pemda is `pemda` (the nearest province, regency or city at or
+    /// above the unit; `None` only for a detached unit).
+    pub fn of(role: Role, unit: UnitId, pemda: Option<UnitId>) -> Self {
+        match role {
+            Role::SuperAdmin => Reach::Everything,
+            Role::Admin | Role::Leader | Role::Inspector => Reach::Subtree(pemda.unwrap_or(unit)),
+            Role::OpdOperator | Role::OpdOfficial | Role::ActionPlanReviewer => Reach::Unit(unit),
+        }
+    }
+
+    /// Whether a record placed in the unit whose ancestry is `ancestry` (the unit itself, then its parent, up to the
+    /// root) lies within this reach.
+    pub fn covers(&self, ancestry: &[UnitId]) -> bool {
+        match self {
+            Reach::Everything => true,
+            Reach::Subtree(root) | Reach::Unit(root) => ancestry.contains(root),
+        }
+    }
+
+    /// The subtree root, or `None` for [`Reach::Everything`].
+    pub fn root(&self) -> Option<UnitId> {
+        match self {
+            Reach::Everything => None,
+            Reach::Subtree(root) | Reach::Unit(root) => Some(*root),
+        }
+    }
+}
+
+/// Whether a caller with `actor` role may give an account the `target` role, or edit an account that has it.
+///
+/// Nobody hands out or touches more power than their own: only a super admin creates, promotes or edits super admins.
+pub fn may_handle_role(actor: Role, target: Role) -> bool {
+    match actor {
+        Role::SuperAdmin => true,
+        Role::Admin => target != Role::SuperAdmin,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_may_read_units() {
+        for role in Role::ALL {
+            assert!(allows(role, Action::ReadUnits));
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_units_and_users() {
+        for role in Role::ALL {
+            let admin = matches!(role, Role::SuperAdmin | Role::Admin);
+            for action in [Action::ManageUnits, Action::ReadUsers, Action::ManageUsers] {
+                assert_eq!(allows(role, action), admin, "{role} {action:?}");
+                assert_eq!(require(role, action).is_ok(), admin);
+            }
+        }
+    }
+
+    #[test]
+    fn reach_follows_the_role() {
+        let (unit, pemda) = (UnitId::new(), UnitId::new());
+        assert_eq!(Reach::of(Role::SuperAdmin, unit, Some(pemda)), Reach::Everything);
+        assert_eq!(Reach::of(Role::Admin, unit, Some(pemda)), Reach::Subtree(pemda));
+        assert_eq!(Reach::of(Role::Leader, unit, Some(pemda)), Reach::Subtree(pemda));
+        assert_eq!(Reach::of(Role::Inspector, unit, Some(pemda)), Reach::Subtree(pemda));
+        assert_eq!(Reach::of(Role::OpdOperator, unit, Some(pemda)), Reach::Unit(unit));
+        assert_eq!(Reach::of(Role::OpdOfficial, unit, Some(pemda)), Reach::Unit(unit));
+        assert_eq!(Reach::of(Role::ActionPlanReviewer, unit, Some(pemda)), Reach::Unit(unit));
+        assert_eq!(Reach::of(Role::Admin, unit, None), Reach::Subtree(unit));
+    }
+
+    #[test]
+    fn a_subtree_covers_what_hangs_below_its_root_only() {
+        let (pemda, opd, other_pemda) = (UnitId::new(), UnitId::new(), UnitId::new());
+        let reach = Reach::Subtree(pemda);
+        assert!(reach.covers(&[pemda]));
+        assert!(reach.covers(&[opd, pemda]));
+        assert!(!reach.covers(&[other_pemda]));
+        assert!(Reach::Everything.covers(&[other_pemda]));
+        assert_eq!(Reach::Everything.root(), None);
+        assert_eq!(reach.root(), Some(pemda));
+    }
+
+    #[test]
+    fn nobody_hands_out_more_power_than_their_own() {
+        for target in Role::ALL {
+            assert!(may_handle_role(Role::SuperAdmin, target));
+            assert_eq!(may_handle_role(Role::Admin, target), target != Role::SuperAdmin);
+            for actor in [Role::OpdOperator, Role::OpdOfficial, Role::Inspector, Role::ActionPlanReviewer, Role::Leader]
+            {
+                assert!(!may_handle_role(actor, target));
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Access tokens (short-lived signed JWTs) and refresh tokens (opaque random strings, stored only as hashes).
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::config::Secret;
+use crate::domain::ids::{SessionId, UserId};
+
+/// Issuer and audience written into every access token, so tokens of another system signed with a shared key are
+/// still refused.
+const ISSUER: &str = "pengaduan";
+
+/// The claims of an access token. Role and unit are deliberately absent: they are read fresh from the database on
+/// each request, so a change of role or a deactivation takes effect at once.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// The user.
+    pub sub: Uuid,
+    /// The session (refresh-token family) the token belongs to.
+    pub sid: Uuid,
+    /// Issuer.
+    pub iss: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+}
+
+/// Why a token was refused; each becomes a distinct 401 code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRejection {
+    /// The token's lifetime is over.
+    Expired,
+    /// Malformed, wrongly signed, another algorithm, another issuer.
+    Invalid,
+}
+
+/// Signs and checks access tokens with HMAC-SHA256.
+#[derive(Clone)]
+pub struct AccessTokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: Duration,
+}
+
+impl AccessTokens {
+    /// Keys derived from `secret`; tokens live for `ttl`.
+    pub fn new(secret: &Secret, ttl: Duration) -> Self {
+        // Only HS256 is accepted: `alg: none` and algorithm-confusion tokens fail validation.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "sub"]);
+        validation.leeway = 0;
+        Self {
+            encoding: EncodingKey::from_secret(secret.expose().as_bytes()),
+            decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
+            validation,
+            ttl,
+        }
+    }
+
+    /// How long an issued token is valid.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Issues a token for `user` in `session`, valid from `now`.
+    pub fn issue(&self, user: UserId, session: SessionId, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let claims = Claims {
+            sub: user.0,
+            sid: session.0,
+            iss: ISSUER.to_owned(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.ttl.as_secs() as i64,
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    /// Checks a token's signature, algorithm, issuer and expiry.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenRejection> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|err| {
+            match err.kind() {
+                ErrorKind::ExpiredSignature => TokenRejection::Expired,
+                _ => TokenRejection::Invalid,
+            }
+        })
+    }
+}
+
+/// A freshly made refresh token: the text goes to the client once, only the hash is stored.
+pub struct RefreshToken {
+    /// What the client keeps.
+    pub token: String,
+    /// What the database keeps.
+    pub hash: Vec<u8>,
+}
+
+impl RefreshToken {
+    /// 32 random bytes, base64url-encoded.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        let hash = hash_refresh_token(&token);
+        Self { token, hash }
+    }
+}
+
+/// SHA-256 of a refresh token. A plain hash suffices: the token has 256 bits of entropy, nothing to brute-force.
+pub fn hash_refresh_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn tokens() -> AccessTokens {
+        AccessTokens::new(&Secret::new("k".repeat(48)), Duration::from_secs(900))
+    }
+
+    #[test]
+    fn an_issued_token_verifies_and_names_user_and_session() {
+        let (user, session) = (UserId::new(), SessionId::new());
+        let token = tokens().issue(user, session, Utc::now()).unwrap();
+        let claims = tokens().verify(&token).unwrap();
+        assert_eq!((claims.sub, claims.sid), (user.0, session.0));
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_as_expired() {
+        let token = tokens().issue(UserId::new(), SessionId::new(), Utc::now() - chrono::Duration::hours(1)).unwrap();
+        assert_eq!(tokens().verify(&token), Err(TokenRejection::Expired));
+    }
+
+    #[test]
+    fn a_token_signed_with_another_key_is_refused() {
+        let other = AccessTokens::new(&Secret::new("o".repeat(48)), Duration::from_secs(900));
+        let token = other.issue(UserId::new(), SessionId::new(), Utc::now()).unwrap();
+        assert_eq!(tokens().verify(&token), Err(TokenRejection::Invalid));
+    }
+
+    #[test]
+    fn an_unsigned_alg_none_token_is_refused() {
+        let valid = tokens().issue(UserId::new(), SessionId::new(), Utc::now()).unwrap();
+        let payload = valid.split('.').nth(1).unwrap();
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        assert_eq!(tokens().verify(&format!("{header}.{payload}.")), Err(TokenRejection::Invalid));
+    }
+
+    #[test]
+    fn a_tampered_payload_is_refused() {
+        let valid = tokens().issue(UserId::new(), SessionId::new(), Utc::now()).unwrap();
+        let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+        claims["sub"] = serde_json::json!(Uuid::now_v7());
+        parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
+        assert_eq!(tokens().verify(&parts.join(".")), Err(TokenRejection::Invalid));
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let (a, b) = (RefreshToken::generate(), RefreshToken::generate());
+        assert_ne!(a.token, b.token);
+        assert_eq!(a.hash, hash_refresh_token(&a.token));
+        assert_eq!(a.hash.len(), 32);
+    }
+}

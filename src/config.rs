@@ -1,0 +1,210 @@
+//! Settings, read from environment variables (every name and default is in the README's configuration table).
+//!
+//! Secrets are wrapped in [`Secret`], whose `Debug` prints nothing, so logging the settings cannot leak them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono_tz::Tz;
+
+/// A value that must never be printed: a password-bearing URL, a signing key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Coloured, multi-field lines for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything the service can be told from outside.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// PostgreSQL to use; `None` runs a private server under `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Folder for the private PostgreSQL cluster, generated keys and uploaded files.
+    pub data_dir: PathBuf,
+    /// Key that signs access tokens; `None` uses (or creates) one kept in `data_dir`.
+    pub jwt_secret: Option<Secret>,
+    /// How long an access token is valid.
+    pub access_token_ttl: Duration,
+    /// How long a refresh token is valid after it was issued (each refresh issues a new one).
+    pub refresh_token_ttl: Duration,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Origins allowed to call the API from a browser; empty allows none.
+    pub cors_origins: Vec<String>,
+    /// The Pemda's time zone, for working-day deadlines.
+    pub timezone: Tz,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Most database connections this process opens.
+    pub db_pool_size: usize,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Apply pending migrations when the server starts.
+    pub migrate_on_start: bool,
+    /// Failed logins allowed per account within `login_window` before answering 429.
+    pub login_failures_per_account: u32,
+    /// Failed logins allowed per client address within `login_window` before answering 429.
+    pub login_failures_per_ip: u32,
+    /// The sliding window over which failed logins are counted.
+    pub login_window: Duration,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let log_format = match var("PENGADUAN_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("PENGADUAN_LOG_FORMAT must be pretty or json, not {other:?}"),
+        };
+        let timezone_name = var("PENGADUAN_TIMEZONE").unwrap_or_else(|| "Asia/Pontianak".into());
+        let timezone: Tz = timezone_name
+            .parse()
+            .map_err(|_| anyhow::anyhow!("PENGADUAN_TIMEZONE {timezone_name:?} is not an IANA time zone"))?;
+        let jwt_secret = var("PENGADUAN_JWT_SECRET").map(Secret::new);
+        if let Some(secret) = &jwt_secret
+            && secret.expose().len() < 32
+        {
+            bail!("PENGADUAN_JWT_SECRET must be at least 32 characters long");
+        }
+
+        Ok(Self {
+            database_url: var("DATABASE_URL").map(Secret::new),
+            bind: var("PENGADUAN_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir: PathBuf::from(var("PENGADUAN_DATA_DIR").unwrap_or_else(|| "./data".into())),
+            jwt_secret,
+            access_token_ttl: seconds(&var, "PENGADUAN_ACCESS_TOKEN_TTL_SECS", 15 * 60)?,
+            refresh_token_ttl: seconds(&var, "PENGADUAN_REFRESH_TOKEN_TTL_SECS", 14 * 24 * 3600)?,
+            log_format,
+            cors_origins: var("PENGADUAN_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
+                })
+                .unwrap_or_default(),
+            timezone,
+            body_limit: number(&var, "PENGADUAN_BODY_LIMIT_BYTES", 256 * 1024)?,
+            db_pool_size: number(&var, "PENGADUAN_DB_POOL_SIZE", 12)?,
+            workers: number(&var, "PENGADUAN_WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?,
+            migrate_on_start: boolean(&var, "PENGADUAN_MIGRATE_ON_START", true)?,
+            login_failures_per_account: number(&var, "PENGADUAN_LOGIN_FAILURES_PER_ACCOUNT", 5)?,
+            login_failures_per_ip: number(&var, "PENGADUAN_LOGIN_FAILURES_PER_IP", 20)?,
+            login_window: seconds(&var, "PENGADUAN_LOGIN_WINDOW_SECS", 15 * 60)?,
+        })
+    }
+}
+
+fn number<T: std::str::FromStr>(var: &impl Fn(&str) -> Option<String>, name: &str, default: T) -> anyhow::Result<T> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw.parse().ok().with_context(|| format!("{name} must be a whole number, not {raw:?}")),
+    }
+}
+
+fn seconds(var: &impl Fn(&str) -> Option<String>, name: &str, default: u64) -> anyhow::Result<Duration> {
+    let secs: u64 = number(var, name, default)?;
+    if secs == 0 {
+        bail!("{name} must be more than 0 seconds");
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+fn boolean(var: &impl Fn(&str) -> Option<String>, name: &str, default: bool) -> anyhow::Result<bool> {
+    match var(name).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => bail!("{name} must be true or false, not {other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_readme() {
+        let s = settings(&[]).unwrap();
+        assert!(s.database_url.is_none());
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert_eq!(s.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(s.timezone, chrono_tz::Asia::Pontianak);
+        assert_eq!(s.log_format, LogFormat::Pretty);
+        assert!(s.cors_origins.is_empty());
+        assert!(s.migrate_on_start);
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list() {
+        let s =
+            settings(&[("PENGADUAN_CORS_ORIGINS", "https://lapor.sekadaukab.go.id/, http://localhost:5173")]).unwrap();
+        assert_eq!(s.cors_origins, ["https://lapor.sekadaukab.go.id", "http://localhost:5173"]);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_name() {
+        for (name, value) in [
+            ("PENGADUAN_TIMEZONE", "Mars/Olympus"),
+            ("PENGADUAN_LOG_FORMAT", "xml"),
+            ("PENGADUAN_ACCESS_TOKEN_TTL_SECS", "soon"),
+            ("PENGADUAN_ACCESS_TOKEN_TTL_SECS", "0"),
+            ("PENGADUAN_JWT_SECRET", "too-short"),
+            ("PENGADUAN_MIGRATE_ON_START", "maybe"),
+        ] {
+            let err = settings(&[(name, value)]).unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://app:hunter2@db/pengaduan"),
+            ("PENGADUAN_JWT_SECRET", "0123456789abcdef0123456789abcdef-secret"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("abcdef-secret"));
+    }
+}

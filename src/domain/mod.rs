@@ -1,0 +1,46 @@
+//! Pure types and rules of the complaint-management domain.
+//!
+//! Nothing here knows about HTTP or SQL: every rule can be unit-tested with plain values. The API layer parses requests
+//! into these types ("parse, don't validate"), so code that holds a domain value never checks it again.
+
+pub mod ids;
+pub mod role;
+pub mod unit;
+pub mod user;
+
+use thiserror::Error;
+
+/// A rule of the domain said no. The API layer turns each variant into a problem response with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    /// A single value is malformed; `field` names it as the client sent it.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The request field that holds the value.
+        field: &'static str,
+        /// A stable snake_case code for the rule that failed.
+        code: &'static str,
+        /// A sentence for humans.
+        message: String,
+    },
+    /// The change contradicts the current state of the data.
+    #[error("{message}")]
+    Conflict {
+        /// A stable snake_case code for the conflict.
+        code: &'static str,
+        /// A sentence for humans.
+        message: String,
+    },
+}
+
+impl DomainError {
+    /// A malformed value in `field`.
+    pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { field, code, message: message.into() }
+    }
+
+    /// A change that the current state of the data does not allow.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into() }
+    }
+}

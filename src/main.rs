@@ -1,0 +1,201 @@
+//! The `pengaduan` command: serve the API (default), migrate, print the OpenAPI document, seed reference data, and
+//! manage staff accounts.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use pengaduan::config::Settings;
+use pengaduan::db::{self, migrations};
+use pengaduan::domain::role::Role;
+use pengaduan::domain::user::{Email, NewPassword, NewUser};
+use pengaduan::startup::{Application, Database};
+use pengaduan::{openapi, services, telemetry};
+
+/// Public-service complaint management for Indonesian regional governments (Pemda).
+///
+/// Configuration comes from environment variables (see the README). Without DATABASE_URL every command that needs a
+/// database runs a private PostgreSQL under PENGADUAN_DATA_DIR.
+#[derive(Debug, Parser)]
+#[command(name = "pengaduan", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default): migrates, then listens on PENGADUAN_BIND until SIGINT or SIGTERM.
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Print the OpenAPI document (JSON) to standard output.
+    Openapi,
+    /// Create missing reference data (Kabupaten Sekadau and its units); safe to run again.
+    Seed,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from PENGADUAN_PASSWORD, or else from standard input.
+    Create {
+        /// Sign-in e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Role: super_admin, admin, opd_operator, opd_official, inspector, action_plan_reviewer or leader.
+        #[arg(long)]
+        role: Role,
+        /// Code of the account's unit, e.g. SKD or SKD-DISKOMINFO.
+        #[arg(long)]
+        unit: String,
+        /// Civil-servant number (18 digits).
+        #[arg(long)]
+        nip: Option<String>,
+        /// Phone number.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Set an account's password and end its sessions. The password is read like `create` reads it.
+    SetPassword {
+        /// Sign-in e-mail address of the account.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        return match serde_json::to_string_pretty(&openapi::document()) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => fail(err.into()),
+        };
+    }
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => return fail(err),
+    };
+    telemetry::init(settings.log_format);
+    match run(cli.command.unwrap_or(Command::Serve), settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(err),
+    }
+}
+
+fn fail(err: anyhow::Error) -> ExitCode {
+    eprintln!("error: {err:#}");
+    ExitCode::FAILURE
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    let database = Database::open(&settings).await?;
+    let outcome = run_with_database(command, settings, &database).await;
+    // The private server stops whatever happened, so a failed command leaves nothing running.
+    let closed = database.close().await;
+    outcome.and(closed)
+}
+
+async fn run_with_database(command: Command, settings: Settings, database: &Database) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(settings, &database.url).await?;
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let applied = migrations::run_pending(database.url.expose()).await?;
+            eprintln!("{} migration(s) applied", applied.len());
+        }
+        Command::Openapi => unreachable!("handled before the database opens"),
+        Command::Seed => {
+            migrations::run_pending(database.url.expose()).await?;
+            let mut conn = connect(database).await?;
+            let report = services::seed::seed(&mut conn).await.map_err(api_error)?;
+            eprintln!("seed done: {} unit(s) created", report.units_created);
+        }
+        Command::User { action } => {
+            migrations::run_pending(database.url.expose()).await?;
+            let mut conn = connect(database).await?;
+            match action {
+                UserCommand::Create { email, name, role, unit, nip, phone } => {
+                    let unit_row =
+                        db::units::find_by_code(&mut conn, &unit.trim().to_ascii_uppercase()).await?.with_context(
+                            || format!("no unit has the code {unit}; run `pengaduan seed` or create it first"),
+                        )?;
+                    let user = NewUser {
+                        email: Email::parse(&email)?,
+                        name: name.trim().to_owned(),
+                        nip: nip.as_deref().map(pengaduan::domain::user::parse_nip).transpose()?,
+                        phone: phone.as_deref().map(pengaduan::domain::user::parse_phone).transpose()?,
+                        unit_id: unit_row.id.into(),
+                        role,
+                        password: read_password()?,
+                        active: true,
+                    };
+                    let row = services::users::create_user(&mut conn, None, user).await.map_err(api_error)?;
+                    eprintln!("created {} ({}) with id {}", row.email, row.role, row.id);
+                }
+                UserCommand::SetPassword { email } => {
+                    let email = Email::parse(&email)?;
+                    services::users::set_password(&mut conn, &email, read_password()?).await.map_err(api_error)?;
+                    eprintln!("password set for {}; its sessions are ended", email.as_str());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn connect(database: &Database) -> anyhow::Result<diesel_async::AsyncPgConnection> {
+    use diesel_async::AsyncConnection;
+    Ok(diesel_async::AsyncPgConnection::establish(database.url.expose()).await?)
+}
+
+/// Reads the password from PENGADUAN_PASSWORD, else from standard input (without echo on a terminal).
+fn read_password() -> anyhow::Result<NewPassword> {
+    let raw = match std::env::var("PENGADUAN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            if interactive {
+                eprint!("Password: ");
+                std::io::stderr().flush()?;
+                let _ = std::process::Command::new("stty").arg("-echo").status();
+            }
+            let mut line = String::new();
+            let read = stdin.lock().read_line(&mut line);
+            if interactive {
+                let _ = std::process::Command::new("stty").arg("echo").status();
+                eprintln!();
+            }
+            read.context("cannot read the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    Ok(NewPassword::parse(&raw, "password")?)
+}
+
+/// Command-line callers see the problem's detail and field errors rather than an HTTP status.
+fn api_error(err: pengaduan::error::ApiError) -> anyhow::Error {
+    let problem = err.problem();
+    let fields: Vec<String> = problem.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+    if fields.is_empty() {
+        anyhow::anyhow!("{} ({})", problem.detail, problem.code)
+    } else {
+        anyhow::anyhow!("{} ({}): {}", problem.detail, problem.code, fields.join("; "))
+    }
+}

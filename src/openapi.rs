@@ -1,0 +1,99 @@
+//! The OpenAPI document: information, tags and security schemes here; paths and schemas are collected from the
+//! handlers by utoipa-actix-web when [`crate::api::routes`] is registered.
+
+use actix_web::App;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
+
+/// Document-level information; see [`document`] for the whole spec.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pengaduan",
+        description = "Public-service complaint management for Indonesian regional governments (Pemda): complaints, \
+                       dispositions to OPDs, follow-ups, Rencana Aksi and reports.\n\n\
+                       Every error is an RFC 9457 `application/problem+json` document with a stable `code`. \
+                       Lists use cursor pagination (`limit`, `cursor`, `next_cursor`, `Link: rel=\"next\"`). \
+                       Mutable resources carry an `ETag`; send it back as `If-Match` (stale: 412).",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    tags(
+        (name = "health", description = "Liveness and readiness probes"),
+        (name = "auth", description = "Sign in, token refresh, sign out"),
+        (name = "me", description = "The signed-in user's own account"),
+        (name = "units", description = "Organisation units: the Pemda, its OPDs and their sub-units"),
+        (name = "users", description = "Staff accounts and roles"),
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerScheme),
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Access token from POST /api/v1/auth/login, valid 15 minutes by default"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The complete document, as served at `/api/v1/openapi.json` and printed by `pengaduan openapi`.
+pub fn document() -> Document {
+    let (_, mut spec) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::routes).split_for_parts();
+    add_standard_errors(&mut spec);
+    spec
+}
+
+/// Adds the error responses every operation can give, so each operation lists them without repeating them in code:
+/// 400/413/415/422 where there is a body or parameters, 401 where a token is needed, 500 and 503 everywhere.
+fn add_standard_errors(spec: &mut Document) {
+    for item in spec.paths.paths.values_mut() {
+        let has_path_params = item.parameters.as_ref().is_some_and(|params| !params.is_empty());
+        for operation in
+            [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+        {
+            let secured = operation.security.as_ref().is_some_and(|security| !security.is_empty());
+            let has_body = operation.request_body.is_some();
+            let has_params = has_path_params || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            if has_body || has_params {
+                add_problem(operation, "400", "Malformed request: broken JSON, a bad path or query parameter");
+            }
+            if has_body {
+                add_problem(operation, "413", "The body is larger than the configured limit");
+                add_problem(operation, "415", "The body is not application/json");
+                add_problem(operation, "422", "Invalid fields; `errors` lists each one");
+            }
+            if secured {
+                add_problem(operation, "401", "Missing, invalid or expired access token, or a deactivated account");
+            }
+            add_problem(operation, "500", "Unexpected error (logged on the server)");
+            add_problem(operation, "503", "The database is unreachable; retry after `Retry-After` seconds");
+        }
+    }
+}
+
+fn add_problem(operation: &mut Operation, status: &str, description: &str) {
+    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(PROBLEM_JSON, Content::new(Some(Ref::from_schema_name("Problem"))))
+            .build()
+            .into()
+    });
+}

@@ -1,0 +1,58 @@
+//! Working out a caller's reach in the organisation tree.
+
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, Reach};
+use crate::db;
+use crate::domain::ids::UnitId;
+use crate::domain::role::Role;
+use crate::domain::unit::UnitKind;
+use crate::error::ApiError;
+
+/// The reach of `user`'s authority: everything, their Pemda's subtree, or their own unit's subtree.
+pub async fn reach_of(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<Reach, ApiError> {
+    if user.role == Role::SuperAdmin {
+        return Ok(Reach::Everything);
+    }
+    Ok(Reach::of(user.role, user.unit_id, pemda_id(conn, user.unit_id).await?))
+}
+
+/// The whole Pemda of `user` (everything for a super admin): what they may look up in the organisation tree, even
+/// when their authority covers only their own OPD.
+pub async fn pemda_of(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<Reach, ApiError> {
+    if user.role == Role::SuperAdmin {
+        return Ok(Reach::Everything);
+    }
+    Ok(Reach::Subtree(pemda_id(conn, user.unit_id).await?.unwrap_or(user.unit_id)))
+}
+
+/// The nearest province, regency or city at or above `unit`.
+async fn pemda_id(conn: &mut AsyncPgConnection, unit: UnitId) -> Result<Option<UnitId>, ApiError> {
+    let ancestry = db::units::ancestry(conn, unit.0).await?;
+    Ok(ancestry
+        .iter()
+        .find(|unit| unit.kind.parse::<UnitKind>().is_ok_and(UnitKind::is_pemda))
+        .map(|unit| UnitId(unit.id)))
+}
+
+/// The ids of `unit` and its ancestors, nearest first.
+pub async fn ancestry_ids(conn: &mut AsyncPgConnection, unit: Uuid) -> Result<Vec<UnitId>, ApiError> {
+    Ok(db::units::ancestry(conn, unit).await?.into_iter().map(|row| UnitId(row.id)).collect())
+}
+
+/// Whether `reach` covers `unit`.
+pub async fn covers(conn: &mut AsyncPgConnection, reach: &Reach, unit: Uuid) -> Result<bool, ApiError> {
+    if *reach == Reach::Everything {
+        return Ok(true);
+    }
+    Ok(reach.covers(&ancestry_ids(conn, unit).await?))
+}
+
+/// The units inside `reach`, for list filters; `None` means no restriction.
+pub async fn units_within(conn: &mut AsyncPgConnection, reach: &Reach) -> Result<Option<Vec<Uuid>>, ApiError> {
+    match reach.root() {
+        None => Ok(None),
+        Some(root) => Ok(Some(db::units::subtree_ids(conn, root.0).await?)),
+    }
+}

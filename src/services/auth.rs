@@ -1,0 +1,193 @@
+//! Signing in and out, refresh-token rotation, and password changes.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde_json::json;
+
+use super::blocking;
+use crate::auth::tokens::{RefreshToken, hash_refresh_token};
+use crate::auth::{AuthUser, password};
+use crate::db;
+use crate::db::sessions::RevokeReason;
+use crate::db::users::UserRow;
+use crate::domain::ids::{SessionId, UserId};
+use crate::domain::user::{Email, NewPassword};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The tokens handed out at sign-in and at each refresh.
+#[derive(Debug)]
+pub struct IssuedTokens {
+    /// Short-lived bearer token.
+    pub access_token: String,
+    /// Seconds the access token stays valid.
+    pub expires_in: u64,
+    /// Single-use token that obtains the next pair.
+    pub refresh_token: String,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("invalid_credentials", "the e-mail address or the password is wrong")
+}
+
+/// Signs in with e-mail and password. Unknown addresses cost the same hashing work as wrong passwords, and both get
+/// the same answer; failures are throttled per account and per client address.
+pub async fn login(state: &AppState, email: &str, password: String, client_ip: &str) -> Result<IssuedTokens, ApiError> {
+    let throttle = &state.login_throttle;
+    if let Some(retry_after_secs) = throttle.check(email, client_ip, Instant::now()) {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs,
+            detail: "too many failed sign-ins; wait before trying again".into(),
+        });
+    }
+    let mut conn = state.conn().await?;
+    let user = match Email::parse(email) {
+        Ok(email) => db::users::find_by_email(&mut conn, email.as_str()).await?,
+        Err(_) => None,
+    };
+    let hash = user.as_ref().map(|user| user.password_hash.clone());
+    let matches = blocking(move || match hash {
+        Some(hash) => password::verify(&password, &hash),
+        None => {
+            password::verify_against_dummy(&password);
+            false
+        }
+    })
+    .await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => {
+            throttle.record_failure(email, client_ip, Instant::now());
+            return Err(invalid_credentials());
+        }
+    };
+    if !user.active {
+        return Err(ApiError::unauthorized("account_inactive", "this account is deactivated"));
+    }
+    throttle.record_success(email);
+    let session = SessionId::new();
+    let refresh = RefreshToken::generate();
+    let expires_at = Utc::now() + state.settings.refresh_token_ttl;
+    conn.transaction(async |conn| {
+        db::sessions::create(conn, session.0, user.id).await?;
+        db::sessions::add_refresh_token(conn, session.0, &refresh.hash, expires_at).await?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
+    tracing::info!(user.id = %user.id, session.id = %session, "signed in");
+    issue(state, UserId(user.id), session, refresh)
+}
+
+enum RefreshOutcome {
+    Rotated { user: UserId, session: SessionId, refresh: RefreshToken },
+    Reused,
+    Refused(ApiError),
+}
+
+/// Exchanges a refresh token for a new pair. Each token works once; presenting a used one again ends its whole session,
+/// since one of the two holders is not the rightful one.
+pub async fn refresh(state: &AppState, presented: &str) -> Result<IssuedTokens, ApiError> {
+    let hash = hash_refresh_token(presented);
+    let ttl = state.settings.refresh_token_ttl;
+    let mut conn = state.conn().await?;
+    let outcome = conn
+        .transaction(async |conn| {
+            let Some(token) = db::sessions::lock_refresh_token(conn, &hash).await? else {
+                return Ok(RefreshOutcome::Refused(ApiError::unauthorized(
+                    "invalid_refresh_token",
+                    "the refresh token is not valid",
+                )));
+            };
+            if token.session_revoked_at.is_some() {
+                return Ok(RefreshOutcome::Refused(ApiError::unauthorized(
+                    "session_revoked",
+                    "this session has ended; sign in again",
+                )));
+            }
+            if token.used_at.is_some() {
+                db::sessions::revoke(conn, token.session_id, RevokeReason::RefreshTokenReuse).await?;
+                return Ok(RefreshOutcome::Reused);
+            }
+            if token.expires_at <= Utc::now() {
+                return Ok(RefreshOutcome::Refused(ApiError::unauthorized(
+                    "refresh_token_expired",
+                    "the refresh token has expired; sign in again",
+                )));
+            }
+            let user = db::users::find(conn, token.user_id).await?;
+            if !user.as_ref().is_some_and(|user: &UserRow| user.active) {
+                return Ok(RefreshOutcome::Refused(ApiError::unauthorized(
+                    "account_inactive",
+                    "this account is deactivated",
+                )));
+            }
+            db::sessions::mark_used(conn, &token.token_hash).await?;
+            let refresh = RefreshToken::generate();
+            db::sessions::add_refresh_token(conn, token.session_id, &refresh.hash, Utc::now() + ttl).await?;
+            Ok::<_, ApiError>(RefreshOutcome::Rotated {
+                user: UserId(token.user_id),
+                session: SessionId(token.session_id),
+                refresh,
+            })
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated { user, session, refresh } => issue(state, user, session, refresh),
+        RefreshOutcome::Reused => {
+            tracing::warn!("a used refresh token was presented again; its session is revoked");
+            Err(ApiError::unauthorized(
+                "refresh_token_reused",
+                "this refresh token was already used; the session is ended for safety",
+            ))
+        }
+        RefreshOutcome::Refused(error) => Err(error),
+    }
+}
+
+/// Ends the caller's session: its refresh tokens and access tokens stop working at once.
+pub async fn logout(conn: &mut AsyncPgConnection, actor: &AuthUser) -> Result<(), ApiError> {
+    db::sessions::revoke(conn, actor.session_id.0, RevokeReason::Logout).await?;
+    tracing::info!(user.id = %actor.id, session.id = %actor.session_id, "signed out");
+    Ok(())
+}
+
+/// Changes the caller's own password after checking the current one; every other session ends.
+pub async fn change_password(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    current_password: String,
+    new_password: NewPassword,
+) -> Result<(), ApiError> {
+    let user = db::users::find(conn, actor.id.0).await?.ok_or_else(|| ApiError::not_found("the user"))?;
+    let stored = user.password_hash.clone();
+    let (matches, new_hash) = blocking(move || {
+        let matches = password::verify(&current_password, &stored);
+        (matches, matches.then(|| password::hash(&new_password)))
+    })
+    .await?;
+    if !matches {
+        return Err(ApiError::invalid_field("current_password", "wrong_password", "the current password is wrong"));
+    }
+    let new_hash = new_hash.transpose()?.unwrap_or_default();
+    conn.transaction(async |conn| {
+        db::users::set_password_hash(conn, user.id, &new_hash).await?;
+        db::sessions::revoke_all_but(conn, user.id, Some(actor.session_id.0), RevokeReason::PasswordChanged).await?;
+        let details = json!({ "by": "self" });
+        db::audit::record(
+            conn,
+            db::audit::NewAuditEvent::new(Some(user.id), "user", user.id, "password_changed", details),
+        )
+        .await?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
+    tracing::info!(user.id = %user.id, "password changed; other sessions revoked");
+    Ok(())
+}
+
+fn issue(state: &AppState, user: UserId, session: SessionId, refresh: RefreshToken) -> Result<IssuedTokens, ApiError> {
+    let access_token = state.access_tokens.issue(user, session, Utc::now())?;
+    Ok(IssuedTokens { access_token, expires_in: state.access_tokens.ttl().as_secs(), refresh_token: refresh.token })
+}

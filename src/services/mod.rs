@@ -1,0 +1,15 @@
+//! Workflows that touch several rows or tables, each in one transaction, each writing its audit event.
+//!
+//! Services take a connection and already-parsed domain values; they decide reach (which records a caller may touch),
+//! enforce the rules that need the database, and return rows for the API layer to map.
+
+pub mod access;
+pub mod auth;
+pub mod seed;
+pub mod units;
+pub mod users;
+
+/// Runs CPU-heavy work (password hashing) off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    Ok(tokio::task::spawn_blocking(work).await?)
+}

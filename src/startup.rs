@@ -1,0 +1,200 @@
+//! Assembling the service: database, migrations, keys, pool, routes and middleware. `main` and the test suite both
+//! start the service through [`Application::build`], so the tests exercise exactly what runs in production.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::EitherBody;
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Condition, ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::fallback::{self, RouteTable};
+use crate::auth::keys;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::AccessTokens;
+use crate::config::{Secret, Settings};
+use crate::db::local::{self, LocalPostgres};
+use crate::db::{self, migrations};
+use crate::error::{self, ApiError, PROBLEM_JSON};
+use crate::state::AppState;
+use crate::telemetry::{self, RequestSpan};
+use crate::{api, openapi};
+
+/// The database the process uses, and the private server behind it when there is one.
+pub struct Database {
+    /// Connection URL (may hold a password: never log it, use [`db::redacted_url`]).
+    pub url: Secret,
+    /// The private server this process runs, if `DATABASE_URL` was not set.
+    pub local: Option<LocalPostgres>,
+}
+
+impl Database {
+    /// `DATABASE_URL` when set; otherwise the private PostgreSQL under the data dir, started (and created) as needed.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let database = match &settings.database_url {
+            Some(url) => Self { url: url.clone(), local: None },
+            None => {
+                let data_dir = settings.data_dir.clone();
+                let server = tokio::task::spawn_blocking(move || LocalPostgres::start(&data_dir)).await??;
+                db::ensure_database(&server.url("postgres"), local::DATABASE_NAME, None).await?;
+                Self { url: Secret::new(server.url(local::DATABASE_NAME)), local: Some(server) }
+            }
+        };
+        tracing::info!(database = %db::redacted_url(database.url.expose()), private = database.local.is_some(), "using database");
+        Ok(database)
+    }
+
+    /// Stops the private server if this process started it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        match self.local {
+            Some(server) => tokio::task::spawn_blocking(move || server.stop()).await?,
+            None => Ok(()),
+        }
+    }
+}
+
+/// A built, listening, not yet running HTTP service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Migrates (unless disabled), prepares keys and the pool, and binds the listener.
+    pub async fn build(settings: Settings, database_url: &Secret) -> anyhow::Result<Self> {
+        if settings.migrate_on_start {
+            let applied = migrations::run_pending(database_url.expose()).await?;
+            tracing::info!(count = applied.len(), "migrations applied");
+        }
+        let jwt_secret = keys::configured_or_generated(
+            settings.jwt_secret.as_ref(),
+            &settings.data_dir,
+            "jwt-secret",
+            "PENGADUAN_JWT_SECRET",
+        )?;
+        let state = web::Data::new(AppState {
+            pool: db::build_pool(database_url, settings.db_pool_size)?,
+            access_tokens: AccessTokens::new(&jwt_secret, settings.access_token_ttl),
+            login_throttle: LoginThrottle::new(
+                settings.login_failures_per_account,
+                settings.login_failures_per_ip,
+                settings.login_window,
+            ),
+            settings: Arc::new(settings),
+        });
+
+        let spec = openapi::document();
+        let routes = web::Data::new(RouteTable::new(
+            &spec,
+            &[("/api/v1/openapi.json", Method::GET), ("/docs", Method::GET), ("/docs/{_:.*}", Method::GET)],
+        ));
+        let listener = TcpListener::bind(&state.settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let workers = state.settings.workers;
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            let settings = &server_state.settings;
+            App::new()
+                // Registered before the `/api/v1` scope, which would otherwise swallow `/api/v1/openapi.json`.
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.clone()))
+                .into_utoipa_app()
+                .configure(api::routes)
+                .into_app()
+                .default_service(web::to(fallback::unmatched))
+                .app_data(server_state.clone())
+                .app_data(routes.clone())
+                .app_data(
+                    web::JsonConfig::default().limit(settings.body_limit).error_handler(error::json_error_handler),
+                )
+                .app_data(web::PayloadConfig::new(settings.body_limit))
+                .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
+                .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+                .wrap(Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(from_fn(telemetry::request_id))
+        })
+        .workers(workers)
+        .listen(listener)?
+        .run();
+        tracing::info!(address = %state.settings.bind, port, "listening");
+        Ok(Self { port, server, state })
+    }
+
+    /// The port the listener got (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state, for tests that need to reach behind the API.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-reporter-secret"),
+            telemetry::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            telemetry::REQUEST_ID_HEADER,
+        ])
+        .max_age(3600)
+}
+
+/// Errors produced outside our handlers (middleware such as CORS, the docs service) still leave as problem documents.
+fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let error = match status.as_u16() {
+        404 => ApiError::not_found(format!("the path {}", res.request().path())),
+        413 => ApiError::PayloadTooLarge,
+        415 => ApiError::UnsupportedMediaType("this media type is not accepted here".into()),
+        400..=499 => ApiError::BadRequest {
+            code: "bad_request",
+            detail: status.canonical_reason().unwrap_or("bad request").to_lowercase(),
+        },
+        _ => ApiError::Internal(anyhow::anyhow!("plain {status} response from a middleware")),
+    };
+    let mut problem: HttpResponse = actix_web::ResponseError::error_response(&error);
+    // Keep the original status (a CORS refusal is 400 whatever the mapping above chose) and its headers.
+    *problem.status_mut() = status;
+    let (request, original) = res.into_parts();
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            problem.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, problem).map_body(|_, body| EitherBody::right(body)),
+    ))
+}

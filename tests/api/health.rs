@@ -1,0 +1,70 @@
+use chrono::Utc;
+use pengaduan::domain::ids::{SessionId, UserId};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{assert_problem, empty_database, spawn_app, spawn_app_with, start, test_settings};
+
+#[tokio::test]
+async fn health_answers_even_when_the_database_is_down() {
+    let app = spawn_app_with(|s| s.db_pool_size = 1).await;
+    let unreachable = start_unreachable().await;
+    for app in [&app, &unreachable] {
+        let response = app.request(Method::GET, "/health").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn ready_answers_ok_when_the_database_is_migrated() {
+    let app = spawn_app().await;
+    let response = app.request(Method::GET, "/ready").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn ready_is_503_with_retry_after_when_the_database_is_unreachable() {
+    let app = start_unreachable().await;
+    let response = app.request(Method::GET, "/ready").send().await.unwrap();
+    assert_eq!(response.headers().get("retry-after").unwrap(), "5");
+    assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+}
+
+#[tokio::test]
+async fn ready_is_503_while_migrations_are_pending() {
+    let database = empty_database().await;
+    let app = start(test_settings(), database).await;
+    let response = app.request(Method::GET, "/ready").send().await.unwrap();
+    assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+}
+
+#[tokio::test]
+async fn api_calls_are_503_with_retry_after_when_the_database_is_unreachable() {
+    let app = start_unreachable().await;
+    let token = app.state.access_tokens.issue(UserId::new(), SessionId::new(), Utc::now()).unwrap();
+    let response = app.request(Method::GET, "/api/v1/me").bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.headers().get("retry-after").unwrap(), "5");
+    let problem = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+    assert!(!problem.to_string().contains("127.0.0.1"), "internal causes stay in the log: {problem}");
+}
+
+#[tokio::test]
+async fn a_request_id_is_echoed_or_made_up() {
+    let app = spawn_app().await;
+    let given = app.request(Method::GET, "/health").header("x-request-id", "gateway-42").send().await.unwrap();
+    assert_eq!(given.headers().get("x-request-id").unwrap(), "gateway-42");
+    let made = app.request(Method::GET, "/health").send().await.unwrap();
+    let id = made.headers().get("x-request-id").unwrap().to_str().unwrap();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let forged = app.request(Method::GET, "/health").header("x-request-id", "a b c").send().await.unwrap();
+    assert_ne!(forged.headers().get("x-request-id").unwrap(), "a b c");
+}
+
+/// A service whose database URL points at a closed port.
+async fn start_unreachable() -> crate::helpers::TestApp {
+    let mut database = empty_database().await;
+    database.url = "postgres://postgres@127.0.0.1:1/nowhere".into();
+    start(test_settings(), database).await
+}
