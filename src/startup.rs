@@ -179,22 +179,21 @@ fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<Err
         404 => ApiError::not_found(format!("the path {}", res.request().path())),
         413 => ApiError::PayloadTooLarge,
         415 => ApiError::UnsupportedMediaType("this media type is not accepted here".into()),
-        400..=499 => ApiError::BadRequest {
-            code: "bad_request",
-            detail: status.canonical_reason().unwrap_or("bad request").to_lowercase(),
-        },
+        400..=499 => ApiError::BadRequest { code: "bad_request", detail: "the request was refused".into() },
         _ => ApiError::Internal(anyhow::anyhow!("plain {status} response from a middleware")),
     };
-    let mut problem: HttpResponse = actix_web::ResponseError::error_response(&error);
     // Keep the original status (a CORS refusal is 400 whatever the mapping above chose) and its headers.
-    *problem.status_mut() = status;
+    let mut problem = error.problem();
+    problem.status = status.as_u16();
+    problem.title = status.canonical_reason().unwrap_or("Error").to_owned();
+    let mut response = HttpResponse::build(status).content_type(PROBLEM_JSON).json(problem);
     let (request, original) = res.into_parts();
     for (name, value) in original.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            problem.headers_mut().insert(name.clone(), value.clone());
+            response.headers_mut().insert(name.clone(), value.clone());
         }
     }
     Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(request, problem).map_body(|_, body| EitherBody::right(body)),
+        ServiceResponse::new(request, response).map_body(|_, body| EitherBody::right(body)),
     ))
 }

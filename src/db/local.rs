@@ -213,13 +213,17 @@ fn postgres_system_user() -> anyhow::Result<SystemUser> {
 /// Finds the directory holding `initdb` and `pg_ctl`: PATH, then `pg_config --bindir`, then the newest
 /// `/usr/lib/postgresql/<major>/bin` (Debian keeps the server binaries off PATH).
 fn find_bin_dir() -> anyhow::Result<PathBuf> {
+    find_bin_dir_in(std::env::var_os("PATH"), "pg_config", Path::new("/usr/lib/postgresql"))
+}
+
+fn find_bin_dir_in(path: Option<std::ffi::OsString>, pg_config: &str, versions_root: &Path) -> anyhow::Result<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(path) = std::env::var_os("PATH")
+    if let Some(path) = path
         && let Some(dir) = std::env::split_paths(&path).find(|dir| has_server(dir))
     {
         return Ok(dir);
     }
-    if let Ok(output) = Command::new("pg_config").arg("--bindir").output()
+    if let Ok(output) = Command::new(pg_config).arg("--bindir").output()
         && output.status.success()
     {
         let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
@@ -227,7 +231,7 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
             return Ok(dir);
         }
     }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(versions_root)
         .into_iter()
         .flatten()
         .flatten()
@@ -252,5 +256,33 @@ fn check_version(bin_dir: &Path) -> anyhow::Result<()> {
             bail!("PostgreSQL {major} found in {}; {MIN_MAJOR_VERSION} or newer is needed", bin_dir.display())
         }
         None => bail!("cannot tell the PostgreSQL version from {:?}", text.trim()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_server_binaries_give_one_clear_message() {
+        let nowhere = std::env::temp_dir().join("pengaduan-no-postgresql-here");
+        let err =
+            find_bin_dir_in(Some(nowhere.clone().into_os_string()), "pg_config-not-installed", &nowhere).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("install PostgreSQL 14 or newer") && message.contains("DATABASE_URL"), "{message}");
+    }
+
+    #[test]
+    fn the_newest_versioned_directory_wins() {
+        let root = std::env::temp_dir().join(format!("pengaduan-pg-versions-{}", uuid::Uuid::now_v7().simple()));
+        for version in ["9", "15", "16"] {
+            let bin = root.join(version).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            std::fs::write(bin.join("initdb"), "").unwrap();
+            std::fs::write(bin.join("pg_ctl"), "").unwrap();
+        }
+        let found = find_bin_dir_in(None, "pg_config-not-installed", &root).unwrap();
+        assert_eq!(found, root.join("16").join("bin"));
+        std::fs::remove_dir_all(root).unwrap();
     }
 }
