@@ -74,6 +74,20 @@ pub struct Settings {
     pub login_failures_per_ip: u32,
     /// The sliding window over which failed logins are counted.
     pub login_window: Duration,
+    /// Key sealing reporter identity at rest; `None` uses (or creates) one kept in `data_dir`.
+    pub reporter_key: Option<Secret>,
+    /// Public complaint submissions allowed per client address per hour.
+    pub public_intake_per_hour: u32,
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// Largest accepted attachment, in bytes.
+    pub attachment_max_bytes: usize,
+    /// Most attachments on one complaint.
+    pub attachments_per_complaint: usize,
+    /// How often background jobs run.
+    pub job_interval: Duration,
+    /// Run the background jobs in this process.
+    pub run_jobs: bool,
 }
 
 impl Settings {
@@ -96,10 +110,11 @@ impl Settings {
             .parse()
             .map_err(|_| anyhow::anyhow!("PENGADUAN_TIMEZONE {timezone_name:?} is not an IANA time zone"))?;
         let jwt_secret = var("PENGADUAN_JWT_SECRET").map(Secret::new);
-        if let Some(secret) = &jwt_secret
-            && secret.expose().len() < 32
-        {
-            bail!("PENGADUAN_JWT_SECRET must be at least 32 characters long");
+        let reporter_key = var("PENGADUAN_REPORTER_KEY").map(Secret::new);
+        for (name, secret) in [("PENGADUAN_JWT_SECRET", &jwt_secret), ("PENGADUAN_REPORTER_KEY", &reporter_key)] {
+            if secret.as_ref().is_some_and(|secret| secret.expose().len() < 32) {
+                bail!("{name} must be at least 32 characters long");
+            }
         }
 
         Ok(Self {
@@ -123,6 +138,13 @@ impl Settings {
             login_failures_per_account: number(&var, "PENGADUAN_LOGIN_FAILURES_PER_ACCOUNT", 5)?,
             login_failures_per_ip: number(&var, "PENGADUAN_LOGIN_FAILURES_PER_IP", 20)?,
             login_window: seconds(&var, "PENGADUAN_LOGIN_WINDOW_SECS", 15 * 60)?,
+            reporter_key,
+            public_intake_per_hour: number(&var, "PENGADUAN_PUBLIC_INTAKE_PER_HOUR", 10)?,
+            trust_forwarded_for: boolean(&var, "PENGADUAN_TRUST_FORWARDED_FOR", false)?,
+            attachment_max_bytes: number(&var, "PENGADUAN_ATTACHMENT_MAX_BYTES", 2 * 1024 * 1024)?,
+            attachments_per_complaint: number(&var, "PENGADUAN_ATTACHMENTS_PER_COMPLAINT", 5)?,
+            job_interval: seconds(&var, "PENGADUAN_JOB_INTERVAL_SECS", 60)?,
+            run_jobs: boolean(&var, "PENGADUAN_RUN_JOBS", true)?,
         })
     }
 }
@@ -189,6 +211,7 @@ mod tests {
             ("PENGADUAN_ACCESS_TOKEN_TTL_SECS", "soon"),
             ("PENGADUAN_ACCESS_TOKEN_TTL_SECS", "0"),
             ("PENGADUAN_JWT_SECRET", "too-short"),
+            ("PENGADUAN_REPORTER_KEY", "too-short"),
             ("PENGADUAN_MIGRATE_ON_START", "maybe"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err().to_string();
@@ -201,10 +224,12 @@ mod tests {
         let s = settings(&[
             ("DATABASE_URL", "postgres://app:hunter2@db/pengaduan"),
             ("PENGADUAN_JWT_SECRET", "0123456789abcdef0123456789abcdef-secret"),
+            ("PENGADUAN_REPORTER_KEY", "fedcba9876543210fedcba9876543210-sealed"),
         ])
         .unwrap();
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2"));
         assert!(!printed.contains("abcdef-secret"));
+        assert!(!printed.contains("-sealed"));
     }
 }

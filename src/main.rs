@@ -124,7 +124,14 @@ async fn run_with_database(command: Command, settings: Settings, database: &Data
             migrations::run_pending(database.url.expose()).await?;
             let mut conn = connect(database).await?;
             let report = services::seed::seed(&mut conn).await.map_err(api_error)?;
-            eprintln!("seed done: {} unit(s) created", report.units_created);
+            eprintln!(
+                "seed done: {} unit(s) created, {} categories, {} regions, {} holidays, {} deadline policies",
+                report.units_created,
+                report.categories_created,
+                report.regions_created,
+                report.holidays_created,
+                report.policies_created
+            );
         }
         Command::User { action } => {
             migrations::run_pending(database.url.expose()).await?;

@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::EitherBody;
@@ -16,15 +17,18 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::fallback::{self, RouteTable};
 use crate::auth::keys;
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::throttle::{IntakeLimit, LoginThrottle};
 use crate::auth::tokens::AccessTokens;
+use crate::clock::Clock;
 use crate::config::{Secret, Settings};
 use crate::db::local::{self, LocalPostgres};
 use crate::db::{self, migrations};
 use crate::error::{self, ApiError, PROBLEM_JSON};
+use crate::sealing::Sealer;
 use crate::state::AppState;
+use crate::storage::LocalDisk;
 use crate::telemetry::{self, RequestSpan};
-use crate::{api, openapi};
+use crate::{api, jobs, openapi};
 
 /// The database the process uses, and the private server behind it when there is one.
 pub struct Database {
@@ -79,6 +83,12 @@ impl Application {
             "jwt-secret",
             "PENGADUAN_JWT_SECRET",
         )?;
+        let reporter_key = keys::configured_or_generated(
+            settings.reporter_key.as_ref(),
+            &settings.data_dir,
+            "reporter-key",
+            "PENGADUAN_REPORTER_KEY",
+        )?;
         let state = web::Data::new(AppState {
             pool: db::build_pool(database_url, settings.db_pool_size)?,
             access_tokens: AccessTokens::new(&jwt_secret, settings.access_token_ttl),
@@ -87,8 +97,15 @@ impl Application {
                 settings.login_failures_per_ip,
                 settings.login_window,
             ),
+            intake_limit: IntakeLimit::new(settings.public_intake_per_hour, Duration::from_secs(3600)),
+            sealer: Sealer::new(&reporter_key),
+            blobs: Arc::new(LocalDisk::new(settings.data_dir.join("attachments"))),
+            clock: Clock::default(),
             settings: Arc::new(settings),
         });
+        if state.settings.run_jobs {
+            jobs::spawn(state.clone(), state.settings.job_interval);
+        }
 
         let spec = openapi::document();
         let routes = web::Data::new(RouteTable::new(

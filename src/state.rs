@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::throttle::{IntakeLimit, LoginThrottle};
 use crate::auth::tokens::AccessTokens;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::DbPool;
+use crate::sealing::Sealer;
+use crate::storage::BlobStore;
 
 /// Shared application state, handed to handlers as `web::Data<AppState>`.
 pub struct AppState {
@@ -17,6 +20,14 @@ pub struct AppState {
     pub access_tokens: AccessTokens,
     /// Counts failed logins.
     pub login_throttle: LoginThrottle,
+    /// Counts public complaint submissions.
+    pub intake_limit: IntakeLimit,
+    /// Seals reporter identity and stored idempotent responses.
+    pub sealer: Sealer,
+    /// Uploaded files.
+    pub blobs: Arc<dyn BlobStore>,
+    /// The domain's notion of now.
+    pub clock: Clock,
 }
 
 impl AppState {

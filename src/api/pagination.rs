@@ -74,7 +74,7 @@ impl PageRequest {
 }
 
 fn encode_cursor(position: &Keyset) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{}", position.created_at.to_rfc3339(), position.id))
+    URL_SAFE_NO_PAD.encode(format!("{}|{}", position.at.to_rfc3339(), position.id))
 }
 
 fn decode_cursor(cursor: &str) -> Result<Keyset, ApiError> {
@@ -84,7 +84,7 @@ fn decode_cursor(cursor: &str) -> Result<Keyset, ApiError> {
         URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(invalid)?;
     let (created_at, id) = text.split_once('|').ok_or_else(invalid)?;
     Ok(Keyset {
-        created_at: chrono::DateTime::parse_from_rfc3339(created_at).map_err(|_| invalid())?.to_utc(),
+        at: chrono::DateTime::parse_from_rfc3339(created_at).map_err(|_| invalid())?.to_utc(),
         id: id.parse().map_err(|_| invalid())?,
     })
 }
@@ -104,10 +104,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        let position = Keyset { created_at: chrono::Utc::now(), id: uuid::Uuid::now_v7() };
+        let position = Keyset { at: chrono::Utc::now(), id: uuid::Uuid::now_v7() };
         let decoded = decode_cursor(&encode_cursor(&position)).unwrap();
         assert_eq!(decoded.id, position.id);
-        assert_eq!(decoded.created_at.timestamp_micros(), position.created_at.timestamp_micros());
+        assert_eq!(decoded.at.timestamp_micros(), position.at.timestamp_micros());
     }
 
     #[test]

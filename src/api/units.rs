@@ -217,7 +217,7 @@ pub async fn list_units(
     let rows = db::units::list(&mut conn, &filter, page.after, page.fetch_limit()).await?;
     let views: Vec<(Keyset, UnitView)> = rows
         .into_iter()
-        .map(|row| Ok((Keyset { created_at: row.created_at, id: row.id }, UnitView::try_from(row)?)))
+        .map(|row| Ok((Keyset { at: row.created_at, id: row.id }, UnitView::try_from(row)?)))
         .collect::<Result<_, ApiError>>()?;
     Ok(page.respond(&req, views, |(position, _)| *position, |(_, view)| view))
 }

@@ -19,6 +19,16 @@ pub enum Action {
     ReadUsers,
     /// Create and edit staff accounts.
     ManageUsers,
+    /// Add holidays and deadline-policy versions of one's Pemda.
+    ManageReferenceData,
+    /// List and read complaints (their content, never reporter identity).
+    ReadComplaints,
+    /// Record complaints on a citizen's behalf, verify, postpone, archive and forward them.
+    ManageComplaints,
+    /// Read a complaint's reporter identity (each read is logged); inspectors only for supervision complaints.
+    ReadReporterIdentity,
+    /// List the log of reporter-identity reads.
+    ReadReporterAccessLog,
 }
 
 /// Whether `role` may perform `action` somewhere within its reach.
@@ -28,7 +38,11 @@ pub fn allows(role: Role, action: Action) -> bool {
     match action {
         // The organisation tree is public knowledge and every screen names units.
         ReadUnits => true,
-        ManageUnits | ReadUsers | ManageUsers => matches!(role, SuperAdmin | Admin),
+        ManageUnits | ReadUsers | ManageUsers | ManageReferenceData | ManageComplaints | ReadReporterAccessLog => {
+            matches!(role, SuperAdmin | Admin)
+        }
+        // The Inspektorat oversees complaint handling read-only; OPD staff see complaints through their dispositions.
+        ReadComplaints | ReadReporterIdentity => matches!(role, SuperAdmin | Admin | Inspector),
     }
 }
 
@@ -100,13 +114,29 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_manage_units_and_users() {
+    fn only_admins_manage_units_users_reference_data_and_complaints() {
         for role in Role::ALL {
             let admin = matches!(role, Role::SuperAdmin | Role::Admin);
-            for action in [Action::ManageUnits, Action::ReadUsers, Action::ManageUsers] {
+            for action in [
+                Action::ManageUnits,
+                Action::ReadUsers,
+                Action::ManageUsers,
+                Action::ManageReferenceData,
+                Action::ManageComplaints,
+                Action::ReadReporterAccessLog,
+            ] {
                 assert_eq!(allows(role, action), admin, "{role} {action:?}");
                 assert_eq!(require(role, action).is_ok(), admin);
             }
+        }
+    }
+
+    #[test]
+    fn admins_and_inspectors_read_complaints_and_reporter_identity() {
+        for role in Role::ALL {
+            let allowed = matches!(role, Role::SuperAdmin | Role::Admin | Role::Inspector);
+            assert_eq!(allows(role, Action::ReadComplaints), allowed, "{role}");
+            assert_eq!(allows(role, Action::ReadReporterIdentity), allowed, "{role}");
         }
     }
 

@@ -35,3 +35,31 @@ impl<'a> NewAuditEvent<'a> {
 pub async fn record(conn: &mut AsyncPgConnection, event: NewAuditEvent<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_events::table).values(&event).execute(conn).await.map(drop)
 }
+
+/// A row of `audit_events`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
+pub struct AuditEventRow {
+    pub id: Uuid,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub actor_id: Option<Uuid>,
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub action: String,
+    pub details: serde_json::Value,
+}
+
+/// Every event of one record, oldest first.
+pub async fn events_of(
+    conn: &mut AsyncPgConnection,
+    entity_type: &str,
+    entity_id: Uuid,
+) -> QueryResult<Vec<AuditEventRow>> {
+    audit_events::table
+        .filter(audit_events::entity_type.eq(entity_type))
+        .filter(audit_events::entity_id.eq(entity_id))
+        .order((audit_events::occurred_at, audit_events::id))
+        .select(AuditEventRow::as_select())
+        .load(conn)
+        .await
+}

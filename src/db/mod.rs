@@ -3,9 +3,12 @@
 //!
 //! Query functions take `&mut AsyncPgConnection`, never the pool: the caller (a service) owns the transaction.
 
+pub mod attachments;
 pub mod audit;
+pub mod complaints;
 pub mod local;
 pub mod migrations;
+pub mod reference;
 pub mod schema;
 pub mod sessions;
 pub mod units;
@@ -154,11 +157,11 @@ mod tests {
     }
 }
 
-/// A position in a list ordered by `(created_at, id)`: the last row of the previous page.
+/// A position in a list ordered by a timestamp and then `id`: the last row of the previous page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Keyset {
-    /// `created_at` of the last row seen.
-    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The sort timestamp (`created_at`, `updated_at`, a deadline) of the last row seen.
+    pub at: chrono::DateTime<chrono::Utc>,
     /// `id` of the last row seen.
     pub id: uuid::Uuid,
 }

@@ -1,5 +1,24 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Uuid,
+        sha256 -> Text,
+        size_bytes -> Int4,
+        content_type -> Text,
+        file_name -> Nullable<Text>,
+        complaint_id -> Nullable<Uuid>,
+        uploaded_by -> Nullable<Uuid>,
+        uploaded_at -> Timestamptz,
+    }
+}
+
 diesel::table! {
     audit_events (id) {
         id -> Uuid,
@@ -9,6 +28,120 @@ diesel::table! {
         entity_id -> Uuid,
         action -> Text,
         details -> Jsonb,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Uuid,
+        pemda_id -> Uuid,
+        code -> Text,
+        name -> Text,
+        parent_id -> Nullable<Uuid>,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    complaint_reporters (complaint_id) {
+        complaint_id -> Uuid,
+        nonce -> Bytea,
+        ciphertext -> Bytea,
+    }
+}
+
+diesel::table! {
+    complaint_supplements (id) {
+        id -> Uuid,
+        complaint_id -> Uuid,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
+    complaints (id) {
+        id -> Uuid,
+        pemda_id -> Uuid,
+        tracking_code -> Text,
+        classification -> Text,
+        supervision -> Bool,
+        channel -> Text,
+        category_id -> Nullable<Uuid>,
+        title -> Text,
+        body -> Text,
+        incident_date -> Date,
+        service_date -> Nullable<Date>,
+        region_id -> Nullable<Uuid>,
+        location -> Nullable<Text>,
+        latitude -> Nullable<Float8>,
+        longitude -> Nullable<Float8>,
+        anonymous -> Bool,
+        confidential -> Bool,
+        source_url -> Nullable<Text>,
+        source_platform -> Nullable<Text>,
+        source_captured_at -> Nullable<Timestamptz>,
+        status -> Text,
+        archive_reason -> Nullable<Text>,
+        duplicate_of -> Nullable<Uuid>,
+        forwarded_to -> Nullable<Text>,
+        policy_id -> Uuid,
+        verify_by -> Timestamptz,
+        first_response_by -> Timestamptz,
+        resolve_by -> Timestamptz,
+        reporter_reply_by -> Nullable<Timestamptz>,
+        verified_at -> Nullable<Timestamptz>,
+        reporter_secret_hash -> Bytea,
+        created_by -> Nullable<Uuid>,
+        search -> Nullable<Tsvector>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deadline_policies (id) {
+        id -> Uuid,
+        pemda_id -> Uuid,
+        classification -> Text,
+        supervision -> Bool,
+        verify_days -> Int4,
+        first_response_days -> Int4,
+        resolve_days -> Int4,
+        reporter_window_days -> Int4,
+        regulation -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    holidays (pemda_id, date) {
+        pemda_id -> Uuid,
+        date -> Date,
+        kind -> Text,
+        name -> Text,
+        source -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Bytea,
+        status -> Int2,
+        nonce -> Bytea,
+        response -> Bytea,
+        created_at -> Timestamptz,
     }
 }
 
@@ -23,12 +156,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    regions (id) {
+        id -> Uuid,
+        pemda_id -> Uuid,
+        kind -> Text,
+        code -> Text,
+        name -> Text,
+        parent_id -> Nullable<Uuid>,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reporter_access_log (id) {
+        id -> Uuid,
+        complaint_id -> Uuid,
+        user_id -> Uuid,
+        accessed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
         created_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
         revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tracking_sequences (pemda_id, year) {
+        pemda_id -> Uuid,
+        year -> Int4,
+        last_value -> Int8,
     }
 }
 
@@ -65,9 +228,43 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(attachments -> complaints (complaint_id));
+diesel::joinable!(attachments -> users (uploaded_by));
 diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(categories -> units (pemda_id));
+diesel::joinable!(complaint_reporters -> complaints (complaint_id));
+diesel::joinable!(complaint_supplements -> complaints (complaint_id));
+diesel::joinable!(complaints -> categories (category_id));
+diesel::joinable!(complaints -> deadline_policies (policy_id));
+diesel::joinable!(complaints -> regions (region_id));
+diesel::joinable!(complaints -> units (pemda_id));
+diesel::joinable!(complaints -> users (created_by));
+diesel::joinable!(deadline_policies -> units (pemda_id));
+diesel::joinable!(deadline_policies -> users (created_by));
+diesel::joinable!(holidays -> units (pemda_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(regions -> units (pemda_id));
+diesel::joinable!(reporter_access_log -> complaints (complaint_id));
+diesel::joinable!(reporter_access_log -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(tracking_sequences -> units (pemda_id));
 diesel::joinable!(users -> units (unit_id));
 
-diesel::allow_tables_to_appear_in_same_query!(audit_events, refresh_tokens, sessions, units, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    attachments,
+    audit_events,
+    categories,
+    complaint_reporters,
+    complaint_supplements,
+    complaints,
+    deadline_policies,
+    holidays,
+    idempotency_keys,
+    refresh_tokens,
+    regions,
+    reporter_access_log,
+    sessions,
+    tracking_sequences,
+    units,
+    users,
+);

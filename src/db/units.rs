@@ -150,11 +150,18 @@ pub async fn list(
         query = query.filter(units::active.eq(active));
     }
     if let Some(after) = after {
-        query = query.filter(
-            units::created_at
-                .gt(after.created_at)
-                .or(units::created_at.eq(after.created_at).and(units::id.gt(after.id))),
-        );
+        query =
+            query.filter(units::created_at.gt(after.at).or(units::created_at.eq(after.at).and(units::id.gt(after.id))));
     }
     query.order((units::created_at.asc(), units::id.asc())).limit(limit).load(conn).await
+}
+
+/// Every Pemda (province, regency, city), by code.
+pub async fn pemdas(conn: &mut AsyncPgConnection) -> QueryResult<Vec<UnitRow>> {
+    units::table
+        .filter(units::kind.eq_any(["province", "regency", "city"]))
+        .order(units::code)
+        .select(UnitRow::as_select())
+        .load(conn)
+        .await
 }

@@ -163,11 +163,8 @@ pub async fn list(
         query = query.filter(users::active.eq(active));
     }
     if let Some(after) = after {
-        query = query.filter(
-            users::created_at
-                .gt(after.created_at)
-                .or(users::created_at.eq(after.created_at).and(users::id.gt(after.id))),
-        );
+        query =
+            query.filter(users::created_at.gt(after.at).or(users::created_at.eq(after.at).and(users::id.gt(after.id))));
     }
     query.order((users::created_at.asc(), users::id.asc())).limit(limit).load(conn).await
 }

@@ -27,8 +27,16 @@ pub async fn pemda_of(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<R
     Ok(Reach::Subtree(pemda_id(conn, user.unit_id).await?.unwrap_or(user.unit_id)))
 }
 
+/// The Pemda the caller belongs to (super admins too: theirs is the one their own unit sits in). Reference data and
+/// intake work on this Pemda.
+pub async fn home_pemda(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<UnitId, ApiError> {
+    pemda_id(conn, user.unit_id)
+        .await?
+        .ok_or_else(|| ApiError::Forbidden { code: "no_pemda", detail: "your unit does not belong to a Pemda".into() })
+}
+
 /// The nearest province, regency or city at or above `unit`.
-async fn pemda_id(conn: &mut AsyncPgConnection, unit: UnitId) -> Result<Option<UnitId>, ApiError> {
+pub async fn pemda_id(conn: &mut AsyncPgConnection, unit: UnitId) -> Result<Option<UnitId>, ApiError> {
     let ancestry = db::units::ancestry(conn, unit.0).await?;
     Ok(ancestry
         .iter()

@@ -5,6 +5,8 @@
 
 pub mod access;
 pub mod auth;
+pub mod complaints;
+pub mod reference;
 pub mod seed;
 pub mod units;
 pub mod users;

@@ -1,0 +1,76 @@
+//! Rows and queries of `attachments`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::attachments;
+
+/// A row of `attachments`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attachments, check_for_backend(diesel::pg::Pg))]
+pub struct AttachmentRow {
+    pub id: Uuid,
+    pub sha256: String,
+    pub size_bytes: i32,
+    pub content_type: String,
+    pub file_name: Option<String>,
+    pub complaint_id: Option<Uuid>,
+    pub uploaded_by: Option<Uuid>,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// Inserts an upload.
+pub async fn insert(conn: &mut AsyncPgConnection, row: &AttachmentRow) -> QueryResult<AttachmentRow> {
+    diesel::insert_into(attachments::table).values(row).returning(AttachmentRow::as_returning()).get_result(conn).await
+}
+
+/// The attachment `id`.
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<AttachmentRow>> {
+    attachments::table.find(id).select(AttachmentRow::as_select()).first(conn).await.optional()
+}
+
+/// The attachments of a complaint, in upload order.
+pub async fn of_complaint(conn: &mut AsyncPgConnection, complaint_id: Uuid) -> QueryResult<Vec<AttachmentRow>> {
+    attachments::table
+        .filter(attachments::complaint_id.eq(complaint_id))
+        .order((attachments::uploaded_at, attachments::id))
+        .select(AttachmentRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Attaches uploads to a complaint: only uploads that are still unattached and were made after `since` (unexpired).
+/// Returns how many were attached; the rows are locked, so an upload cannot end up on two complaints.
+pub async fn attach(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    complaint_id: Uuid,
+    since: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(attachments::table)
+        .filter(attachments::id.eq_any(ids.to_vec()))
+        .filter(attachments::complaint_id.is_null())
+        .filter(attachments::uploaded_at.gt(since))
+        .set(attachments::complaint_id.eq(complaint_id))
+        .execute(conn)
+        .await
+}
+
+/// Deletes uploads never attached and older than `before`; returns their content hashes.
+pub async fn delete_unattached_before(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<Vec<String>> {
+    diesel::delete(
+        attachments::table.filter(attachments::complaint_id.is_null()).filter(attachments::uploaded_at.lt(before)),
+    )
+    .returning(attachments::sha256)
+    .get_results(conn)
+    .await
+}
+
+/// Whether any attachment row still points at the file with this hash.
+pub async fn hash_in_use(conn: &mut AsyncPgConnection, sha256: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(attachments::table.filter(attachments::sha256.eq(sha256))))
+        .get_result(conn)
+        .await
+}

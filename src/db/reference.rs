@@ -1,0 +1,222 @@
+//! Rows and queries of the reference data: categories, regions, holidays and deadline policies.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{categories, deadline_policies, holidays, regions};
+
+/// A row of `categories`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = categories, check_for_backend(diesel::pg::Pg))]
+pub struct CategoryRow {
+    pub id: Uuid,
+    pub pemda_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A row of `regions`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = regions, check_for_backend(diesel::pg::Pg))]
+pub struct RegionRow {
+    pub id: Uuid,
+    pub pemda_id: Uuid,
+    pub kind: String,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A row of `holidays`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = holidays, check_for_backend(diesel::pg::Pg))]
+pub struct HolidayRow {
+    pub pemda_id: Uuid,
+    pub date: NaiveDate,
+    pub kind: String,
+    pub name: String,
+    pub source: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A row of `deadline_policies`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = deadline_policies, check_for_backend(diesel::pg::Pg))]
+pub struct PolicyRow {
+    pub id: Uuid,
+    pub pemda_id: Uuid,
+    pub classification: String,
+    pub supervision: bool,
+    pub verify_days: i32,
+    pub first_response_days: i32,
+    pub resolve_days: i32,
+    pub reporter_window_days: i32,
+    pub regulation: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Categories of a Pemda, by code.
+pub async fn categories(conn: &mut AsyncPgConnection, pemda_id: Uuid) -> QueryResult<Vec<CategoryRow>> {
+    categories::table
+        .filter(categories::pemda_id.eq(pemda_id))
+        .order(categories::code)
+        .select(CategoryRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The category `id`, if it belongs to `pemda_id`.
+pub async fn find_category(conn: &mut AsyncPgConnection, pemda_id: Uuid, id: Uuid) -> QueryResult<Option<CategoryRow>> {
+    categories::table
+        .filter(categories::id.eq(id))
+        .filter(categories::pemda_id.eq(pemda_id))
+        .select(CategoryRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Regions of a Pemda, by code.
+pub async fn regions(conn: &mut AsyncPgConnection, pemda_id: Uuid) -> QueryResult<Vec<RegionRow>> {
+    regions::table
+        .filter(regions::pemda_id.eq(pemda_id))
+        .order(regions::code)
+        .select(RegionRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The region `id`, if it belongs to `pemda_id`.
+pub async fn find_region(conn: &mut AsyncPgConnection, pemda_id: Uuid, id: Uuid) -> QueryResult<Option<RegionRow>> {
+    regions::table
+        .filter(regions::id.eq(id))
+        .filter(regions::pemda_id.eq(pemda_id))
+        .select(RegionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Holidays of a Pemda between two dates (inclusive), by date.
+pub async fn holidays(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<HolidayRow>> {
+    holidays::table
+        .filter(holidays::pemda_id.eq(pemda_id))
+        .filter(holidays::date.between(from, to))
+        .order(holidays::date)
+        .select(HolidayRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Just the dates, for a working-day calendar.
+pub async fn holiday_dates(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<NaiveDate>> {
+    holidays::table
+        .filter(holidays::pemda_id.eq(pemda_id))
+        .filter(holidays::date.between(from, to))
+        .select(holidays::date)
+        .load(conn)
+        .await
+}
+
+/// Adds a holiday unless the date is already one; returns whether it was added.
+pub async fn insert_holiday(conn: &mut AsyncPgConnection, row: &HolidayRow) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(holidays::table).values(row).on_conflict_do_nothing().execute(conn).await?;
+    Ok(inserted == 1)
+}
+
+/// Removes the holiday on `date`; returns whether there was one.
+pub async fn delete_holiday(conn: &mut AsyncPgConnection, pemda_id: Uuid, date: NaiveDate) -> QueryResult<bool> {
+    let deleted = diesel::delete(holidays::table.find((pemda_id, date))).execute(conn).await?;
+    Ok(deleted == 1)
+}
+
+/// Every policy version of a Pemda, newest first within each kind of report.
+pub async fn policies(conn: &mut AsyncPgConnection, pemda_id: Uuid) -> QueryResult<Vec<PolicyRow>> {
+    deadline_policies::table
+        .filter(deadline_policies::pemda_id.eq(pemda_id))
+        .order((
+            deadline_policies::classification,
+            deadline_policies::supervision,
+            deadline_policies::valid_from.desc(),
+        ))
+        .select(PolicyRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The policy for a kind of report valid on `on`.
+pub async fn policy_on(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    classification: &str,
+    supervision: bool,
+    on: NaiveDate,
+) -> QueryResult<Option<PolicyRow>> {
+    deadline_policies::table
+        .filter(deadline_policies::pemda_id.eq(pemda_id))
+        .filter(deadline_policies::classification.eq(classification))
+        .filter(deadline_policies::supervision.eq(supervision))
+        .filter(deadline_policies::valid_from.le(on))
+        .filter(deadline_policies::valid_to.is_null().or(deadline_policies::valid_to.ge(on)))
+        .order(deadline_policies::valid_from.desc())
+        .select(PolicyRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Locks the policy versions of one kind of report, so two admins adding versions at once are serialised.
+pub async fn lock_policies(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    classification: &str,
+    supervision: bool,
+) -> QueryResult<Vec<PolicyRow>> {
+    deadline_policies::table
+        .filter(deadline_policies::pemda_id.eq(pemda_id))
+        .filter(deadline_policies::classification.eq(classification))
+        .filter(deadline_policies::supervision.eq(supervision))
+        .order(deadline_policies::valid_from)
+        .select(PolicyRow::as_select())
+        .for_update()
+        .load(conn)
+        .await
+}
+
+/// Ends an open policy version the day before its successor starts.
+pub async fn end_policy(conn: &mut AsyncPgConnection, id: Uuid, valid_to: NaiveDate) -> QueryResult<()> {
+    diesel::update(deadline_policies::table.find(id))
+        .set(deadline_policies::valid_to.eq(valid_to))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Inserts a policy version.
+pub async fn insert_policy(conn: &mut AsyncPgConnection, row: &PolicyRow) -> QueryResult<PolicyRow> {
+    diesel::insert_into(deadline_policies::table)
+        .values(row)
+        .returning(PolicyRow::as_returning())
+        .get_result(conn)
+        .await
+}

@@ -1,0 +1,80 @@
+//! Removing what has expired: uploads never attached to a report within a day (and their files when no other upload
+//! shares them), stored idempotent responses older than a day, and refresh tokens past their end.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db;
+use crate::db::schema::{idempotency_keys, refresh_tokens};
+use crate::state::AppState;
+
+/// Advisory lock key of this job ("pgd-hkp1").
+const LOCK_KEY: i64 = 0x7067_642d_686b_7031;
+
+/// What one run removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct HousekeepingReport {
+    /// Expired uploads removed.
+    pub uploads: usize,
+    /// Files removed from storage.
+    pub files: usize,
+    /// Stored idempotent responses removed.
+    pub idempotency_keys: usize,
+    /// Expired refresh tokens removed.
+    pub refresh_tokens: usize,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// One run; `None` when another instance holds the lock.
+pub async fn run(state: &AppState) -> anyhow::Result<Option<HousekeepingReport>> {
+    let mut conn = state.pool.get().await?;
+    let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+        .bind::<BigInt, _>(LOCK_KEY)
+        .get_result(&mut conn)
+        .await?;
+    if !locked.locked {
+        return Ok(None);
+    }
+    let result = sweep(state, &mut conn).await;
+    diesel::sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(LOCK_KEY).execute(&mut conn).await?;
+    let report = result?;
+    if report != HousekeepingReport::default() {
+        tracing::info!(
+            uploads = report.uploads,
+            files = report.files,
+            idempotency_keys = report.idempotency_keys,
+            refresh_tokens = report.refresh_tokens,
+            "housekeeping removed expired records"
+        );
+    }
+    Ok(Some(report))
+}
+
+async fn sweep(state: &AppState, conn: &mut AsyncPgConnection) -> anyhow::Result<HousekeepingReport> {
+    let now = state.clock.now();
+    let day_ago = now - Duration::hours(24);
+    let mut report = HousekeepingReport::default();
+
+    let hashes = db::attachments::delete_unattached_before(conn, day_ago).await?;
+    report.uploads = hashes.len();
+    for hash in hashes {
+        if !db::attachments::hash_in_use(conn, &hash).await? {
+            let blobs = state.blobs.clone();
+            let removed = hash.clone();
+            tokio::task::spawn_blocking(move || blobs.delete(&removed)).await??;
+            report.files += 1;
+        }
+    }
+    report.idempotency_keys =
+        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(day_ago))).execute(conn).await?;
+    report.refresh_tokens =
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(now))).execute(conn).await?;
+    Ok(report)
+}

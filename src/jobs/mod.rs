@@ -1,0 +1,25 @@
+//! Background work that runs inside `serve`: housekeeping now, deadline escalation later. Every job is safe with several
+//! instances running: each run takes a PostgreSQL advisory lock first, and a run that finds it taken skips its turn.
+
+pub mod housekeeping;
+
+use std::time::Duration;
+
+use actix_web::web;
+
+use crate::state::AppState;
+
+/// Runs every job every `interval` until the process ends. A missed tick is not replayed: each run catches up on all
+/// that is due.
+pub fn spawn(state: web::Data<AppState>, interval: Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(error) = housekeeping::run(&state).await {
+                tracing::warn!(error = %error, "housekeeping failed; it will run again at the next tick");
+            }
+        }
+    });
+}
