@@ -98,6 +98,11 @@ impl Application {
                 settings.login_window,
             ),
             intake_limit: IntakeLimit::new(settings.public_intake_per_hour, Duration::from_secs(3600)),
+            // Each report may carry several files, so uploads get that many times the report allowance.
+            upload_limit: IntakeLimit::new(
+                settings.public_intake_per_hour.saturating_mul(settings.attachments_per_complaint.max(1) as u32),
+                Duration::from_secs(3600),
+            ),
             sealer: Sealer::new(&reporter_key),
             blobs: Arc::new(LocalDisk::new(settings.data_dir.join("attachments"))),
             clock: Clock::default(),

@@ -22,6 +22,8 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// Counts public complaint submissions.
     pub intake_limit: IntakeLimit,
+    /// Counts uploads without a staff token.
+    pub upload_limit: IntakeLimit,
     /// Seals reporter identity and stored idempotent responses.
     pub sealer: Sealer,
     /// Uploaded files.

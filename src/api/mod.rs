@@ -3,12 +3,15 @@
 //! A handler extracts, parses the request into domain types, calls one service or query function, and maps the result
 //! to a response type. Handler names are `<verb>_<resource>`; they become the OpenAPI operation ids.
 
+pub mod attachments;
 pub mod auth;
+pub mod complaints;
 pub mod etag;
 pub mod fallback;
 pub mod health;
 pub mod me;
 pub mod pagination;
+pub mod reference;
 pub mod units;
 pub mod users;
 pub mod validation;
@@ -33,6 +36,40 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(users::list_users)
             .service(users::create_user)
             .service(users::get_user)
-            .service(users::update_user),
+            .service(users::update_user)
+            .service(reference::list_categories)
+            .service(reference::list_regions)
+            .service(reference::list_holidays)
+            .service(reference::create_holiday)
+            .service(reference::delete_holiday)
+            .service(reference::list_deadline_policies)
+            .service(reference::create_deadline_policy)
+            .service(complaints::intake::create_public_complaint)
+            .service(complaints::public::get_public_complaint)
+            .service(complaints::public::supplement_public_complaint)
+            .service(complaints::intake::create_complaint)
+            .service(complaints::reads::list_complaints)
+            .service(complaints::reads::get_complaint)
+            .service(complaints::reads::list_complaint_events)
+            .service(complaints::reads::get_complaint_reporter)
+            .service(complaints::reads::list_reporter_accesses)
+            .service(complaints::workflow::verify_complaint)
+            .service(complaints::workflow::postpone_complaint)
+            .service(complaints::workflow::archive_complaint)
+            .service(complaints::workflow::forward_complaint)
+            .service(attachments::upload_attachment)
+            .service(attachments::download_attachment),
     );
+}
+
+/// The client's address: the TCP peer, or the first `X-Forwarded-For` entry when the deployment says a proxy sets it.
+pub fn client_ip(req: &actix_web::HttpRequest, settings: &crate::config::Settings) -> String {
+    if settings.trust_forwarded_for
+        && let Some(forwarded) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(first) =
+            forwarded.split(',').next().map(str::trim).filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+    {
+        return first.to_owned();
+    }
+    req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default()
 }

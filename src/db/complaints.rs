@@ -209,10 +209,15 @@ pub async fn find_by_tracking_code(conn: &mut AsyncPgConnection, code: &str) -> 
         .optional()
 }
 
-/// Applies `changes` and bumps the version.
-pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, changes: &ComplaintChanges) -> QueryResult<ComplaintRow> {
+/// Applies `changes` at `now` and bumps the version.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &ComplaintChanges,
+    now: DateTime<Utc>,
+) -> QueryResult<ComplaintRow> {
     diesel::update(complaints::table.find(id))
-        .set((changes, complaints::version.eq(complaints::version + 1), complaints::updated_at.eq(diesel::dsl::now)))
+        .set((changes, complaints::version.eq(complaints::version + 1), complaints::updated_at.eq(now)))
         .returning(ComplaintRow::as_returning())
         .get_result(conn)
         .await

@@ -423,7 +423,7 @@ pub async fn supplement(
         .await?;
         let changes =
             ComplaintChanges { status: Some(to.as_str().into()), ..Default::default() }.with_deadlines(&deadlines);
-        let updated = db::complaints::update(conn, current.id, &changes).await?;
+        let updated = db::complaints::update(conn, current.id, &changes, now).await?;
         let details = json!({ "from": from, "to": to, "attachments": attachment_ids.len() });
         db::audit::record(conn, NewAuditEvent::new(None, "complaint", current.id, "supplemented", details)).await?;
         Ok(updated)
@@ -575,7 +575,7 @@ pub async fn apply(
                 details["reason"] = json!(reason);
             }
         }
-        let updated = db::complaints::update(conn, id, &changes).await?;
+        let updated = db::complaints::update(conn, id, &changes, now).await?;
         db::audit::record(conn, NewAuditEvent::new(Some(actor.id.0), "complaint", id, step.action().as_str(), details))
             .await?;
         tracing::info!(complaint.id = %id, user.id = %actor.id, from = %from, to = %to, "complaint status changed");

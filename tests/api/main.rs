@@ -1,12 +1,15 @@
 //! Black-box tests of the `pengaduan` service: each test starts the real server on a random port with a database of
 //! its own, and talks to it over HTTP (or runs the real binary, for the command line).
 
+mod attachments;
 mod auth;
 mod cli;
+mod complaints;
 mod errors;
 mod health;
 mod helpers;
 mod migrations;
 mod openapi;
+mod reference;
 mod units;
 mod users;

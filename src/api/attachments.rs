@@ -1,0 +1,131 @@
+//! Uploading evidence files and downloading them.
+
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use futures_util::TryStreamExt;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::client_ip;
+use super::complaints::AttachmentView;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, Problem};
+use crate::services;
+use crate::state::AppState;
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file: PDF, JPEG, PNG or WebP (judged by content), 2 MB at most by default.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+fn multipart_error(err: MultipartError) -> ApiError {
+    match err {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeIncompatible
+        | MultipartError::ContentTypeParse => {
+            ApiError::UnsupportedMediaType("upload the file as multipart/form-data with a field named `file`".into())
+        }
+        other => {
+            ApiError::BadRequest { code: "malformed_multipart", detail: format!("the upload cannot be read: {other}") }
+        }
+    }
+}
+
+/// Upload a file to attach to a report.
+///
+/// Public (citizens attach evidence before filing) and staff. Send `multipart/form-data` with one field `file`. The
+/// kind is judged by the content (PDF, JPEG, PNG, WebP; anything else is 415), the size is limited (413). Pass the
+/// returned id in `attachment_ids` when filing; an upload not attached within 24 hours is removed. Uploads without a
+/// staff token are limited per client address (429).
+#[utoipa::path(
+    tag = "attachments",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored", body = AttachmentView),
+        (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a PDF, JPEG, PNG or WebP file, or not multipart", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many uploads from this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/attachments")]
+pub async fn upload_attachment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Option<AuthUser>,
+    mut form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    if user.is_none() {
+        let ip = client_ip(&req, &state.settings);
+        if let Err(retry_after_secs) = state.upload_limit.admit(&ip, std::time::Instant::now()) {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs,
+                detail: "too many uploads from this address; try again later".into(),
+            });
+        }
+    }
+    let max = state.settings.attachment_max_bytes;
+    let mut upload = None;
+    while let Some(mut field) = form.try_next().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            // Drain fields we do not read, so the stream can move on.
+            while field.try_next().await.map_err(multipart_error)?.is_some() {}
+            continue;
+        }
+        let file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
+            if bytes.len() + chunk.len() > max {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        upload = Some((bytes, file_name));
+    }
+    let (bytes, file_name) =
+        upload.ok_or_else(|| ApiError::invalid_field("file", "required", "send the file in a field named `file`"))?;
+    if bytes.is_empty() {
+        return Err(ApiError::invalid_field("file", "empty", "the file is empty"));
+    }
+    let mut conn = state.conn().await?;
+    let row = services::attachments::upload(&state, &mut conn, user.as_ref(), bytes, file_name).await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(AttachmentView::from(row)))
+}
+
+/// Download an attachment.
+///
+/// Staff who may read its complaint (`admin` and `inspector` of the Pemda, `super_admin`), or the staff member who
+/// uploaded it while it is not attached yet. Everyone else gets 404.
+#[utoipa::path(
+    tag = "attachments",
+    params(("id" = Uuid, Path, description = "Attachment id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 404, description = "No such attachment you may read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/attachments/{id}")]
+pub async fn download_attachment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let (row, bytes) = services::attachments::download(&state, &mut conn, &user, *id).await?;
+    let disposition = match &row.file_name {
+        Some(name) => format!("attachment; filename=\"{name}\""),
+        None => "attachment".to_owned(),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(row.content_type)
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}

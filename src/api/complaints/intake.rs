@@ -1,0 +1,368 @@
+//! Receiving reports: from citizens (public, no sign-in) and from staff (any channel, with source evidence).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{ComplaintView, DeadlinesView, idempotency_key};
+use crate::api::client_ip;
+use crate::api::validation::{FieldErrors, required_text};
+use crate::auth::AuthUser;
+use crate::auth::guards::{self, Action};
+use crate::db::complaints::ComplaintRow;
+use crate::domain::complaint::{self, Channel, Classification, ComplaintStatus, ReporterIdentity, SourceEvidence};
+use crate::domain::user::{Email, parse_phone};
+use crate::error::{ApiError, Problem};
+use crate::services;
+use crate::services::complaints::{IdempotencyRequest, IntakeOutcome, NewComplaint};
+use crate::state::AppState;
+
+/// Who is filing. Every field is optional; whatever is given is sealed at rest and shown only to admins (and to the
+/// Inspektorat for supervision complaints), each read logged.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReporterRequest {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "Budi Santoso")]
+    pub name: Option<String>,
+    /// NIK: 16 digits.
+    #[schema(pattern = "^[0-9]{16}$", example = "6109010101900001")]
+    pub nik: Option<String>,
+    #[schema(example = "+6281234567890")]
+    pub phone: Option<String>,
+    #[validate(length(max = 254))]
+    #[schema(max_length = 254, example = "budi@example.com")]
+    pub email: Option<String>,
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub address: Option<String>,
+}
+
+/// Where a social-media post or news item was found (required for those channels; staff only).
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRequest {
+    /// Link to the post or article (http or https).
+    #[validate(length(min = 8, max = 2000))]
+    #[schema(min_length = 8, max_length = 2000, example = "https://www.facebook.com/groups/sekadau/posts/123")]
+    pub url: String,
+    /// Platform or outlet.
+    #[validate(length(min = 1, max = 60))]
+    #[schema(min_length = 1, max_length = 60, example = "Facebook")]
+    pub platform: String,
+    /// When it was captured.
+    pub captured_at: DateTime<Utc>,
+}
+
+/// A report. The public endpoint takes the citizen's fields; `supervision`, `source` and channels other than `web` and
+/// `mobile` are for staff.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintRequest {
+    /// Unit code of the receiving Pemda (e.g. `SKD`); may be left out when the deployment holds a single Pemda.
+    /// Staff: defaults to their own Pemda.
+    #[schema(example = "SKD")]
+    pub pemda_code: Option<String>,
+    pub classification: Classification,
+    /// Staff only: about misconduct of officials (default false).
+    pub supervision: Option<bool>,
+    /// How it arrived (public default `web`; staff must say).
+    pub channel: Option<Channel>,
+    pub category_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 150))]
+    #[schema(min_length = 1, max_length = 150, example = "Jalan rusak di Desa Mungguk")]
+    pub title: String,
+    #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
+    pub body: String,
+    /// When it happened (not in the future).
+    pub incident_date: NaiveDate,
+    /// When the service was received (not in the future; more than 30 days back is recorded as `filed_late`).
+    pub service_date: Option<NaiveDate>,
+    pub region_id: Option<Uuid>,
+    /// Free-text location.
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub location: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+    /// Hide the reporter's name from the public (default false).
+    pub anonymous: Option<bool>,
+    /// Hide the whole report from the public (default false).
+    pub confidential: Option<bool>,
+    #[validate(nested)]
+    pub reporter: Option<ReporterRequest>,
+    /// Staff only; required for `social_media` and `news_media`.
+    #[validate(nested)]
+    pub source: Option<SourceRequest>,
+    /// Ids from `POST /api/v1/attachments` (at most 5 by default).
+    pub attachment_ids: Option<Vec<Uuid>>,
+}
+
+/// Who is filing: decides which fields are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filer {
+    Citizen,
+    Staff,
+}
+
+impl ComplaintRequest {
+    fn parse(&self, filer: Filer) -> Result<NewComplaint, ApiError> {
+        let mut errors = FieldErrors::check(self);
+        let channel = match (filer, self.channel) {
+            (Filer::Citizen, None) => Channel::Web,
+            (Filer::Citizen, Some(channel)) if channel.is_public() => channel,
+            (Filer::Citizen, Some(_)) => {
+                errors.add(
+                    "channel",
+                    "staff_only",
+                    "citizens file through web or mobile; other channels are recorded by staff",
+                );
+                Channel::Web
+            }
+            (Filer::Staff, Some(channel)) => channel,
+            (Filer::Staff, None) => {
+                errors.add("channel", "required", "say how the report arrived");
+                Channel::Web
+            }
+        };
+        if filer == Filer::Citizen {
+            if self.supervision.is_some() {
+                errors.add("supervision", "staff_only", "the admin decides this at verification");
+            }
+            if self.source.is_some() {
+                errors.add("source", "staff_only", "source evidence is recorded by staff");
+            }
+        }
+        let supervision = self.supervision.unwrap_or(false);
+        errors.take(complaint::check_supervision(self.classification, supervision));
+        let source = match (&self.source, channel.needs_source_evidence()) {
+            (Some(source), _) => {
+                if !(source.url.starts_with("https://") || source.url.starts_with("http://")) {
+                    errors.add("source.url", "invalid_url", "an http or https link");
+                }
+                Some(SourceEvidence {
+                    url: source.url.trim().into(),
+                    platform: source.platform.trim().into(),
+                    captured_at: source.captured_at,
+                })
+            }
+            (None, true) => {
+                errors.add(
+                    "source",
+                    "required",
+                    "social-media and news reports need their source (url, platform, captured_at)",
+                );
+                None
+            }
+            (None, false) => None,
+        };
+        let title = errors.take(required_text("title", &self.title));
+        let body = errors.take(required_text("body", &self.body));
+        let coordinates = errors.take(complaint::check_coordinates(self.latitude, self.longitude)).flatten();
+        let reporter = self.reporter.as_ref().map(|reporter| ReporterIdentity {
+            name: reporter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned),
+            nik: reporter.nik.as_deref().and_then(|nik| errors.take(complaint::parse_nik(nik))),
+            phone: reporter.phone.as_deref().and_then(|phone| {
+                errors.take(parse_phone(phone).map_err(|_| {
+                    crate::domain::DomainError::invalid(
+                        "reporter.phone",
+                        "invalid_phone",
+                        "8 to 15 digits, optionally after '+'",
+                    )
+                }))
+            }),
+            email: reporter.email.as_deref().and_then(|email| {
+                errors.take(Email::parse(email).map(|e| e.as_str().to_owned()).map_err(|_| {
+                    crate::domain::DomainError::invalid("reporter.email", "invalid_email", "not an e-mail address")
+                }))
+            }),
+            address: reporter.address.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned),
+        });
+        errors.finish()?;
+        Ok(NewComplaint {
+            classification: self.classification,
+            supervision,
+            channel,
+            category_id: self.category_id,
+            title: title.unwrap_or_default(),
+            body: body.unwrap_or_default(),
+            incident_date: self.incident_date,
+            service_date: self.service_date,
+            region_id: self.region_id,
+            location: self.location.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned),
+            coordinates,
+            anonymous: self.anonymous.unwrap_or(false),
+            confidential: self.confidential.unwrap_or(false),
+            source,
+            reporter,
+            attachment_ids: self.attachment_ids.clone().unwrap_or_default(),
+        })
+    }
+
+    fn hash(&self) -> Vec<u8> {
+        Sha256::digest(serde_json::to_vec(self).unwrap_or_default()).to_vec()
+    }
+}
+
+/// What a citizen gets back: the code to track the report and the secret that proves they filed it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntakeReceipt {
+    #[schema(example = "SKD-2026-000123")]
+    pub tracking_code: String,
+    /// Shown once and never again: keep it to read a confidential report and to answer follow-ups
+    /// (`X-Reporter-Secret` header).
+    pub reporter_secret: String,
+    pub status: ComplaintStatus,
+    pub deadlines: DeadlinesView,
+}
+
+/// What staff get back: the complaint and the reporter secret to hand to the reporter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffIntakeResponse {
+    pub complaint: ComplaintView,
+    /// Shown once: give it to the reporter, who needs it to read a confidential report and answer follow-ups.
+    pub reporter_secret: String,
+}
+
+fn receipt(row: &ComplaintRow, secret: &str) -> Result<serde_json::Value, ApiError> {
+    let receipt = IntakeReceipt {
+        tracking_code: row.tracking_code.clone(),
+        reporter_secret: secret.to_owned(),
+        status: row.status.parse()?,
+        deadlines: DeadlinesView {
+            verify_by: row.verify_by,
+            first_response_by: row.first_response_by,
+            resolve_by: row.resolve_by,
+            reporter_reply_by: row.reporter_reply_by,
+        },
+    };
+    Ok(serde_json::to_value(receipt).map_err(anyhow::Error::new)?)
+}
+
+fn respond(outcome: IntakeOutcome) -> HttpResponse {
+    match outcome {
+        IntakeOutcome::Created { row, body } => HttpResponse::Created()
+            .insert_header(("location", format!("/api/v1/public/complaints/{}", row.tracking_code)))
+            .json(body),
+        IntakeOutcome::Replayed { status, body } => {
+            HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
+                .insert_header(("idempotent-replayed", "true"))
+                .json(body)
+        }
+    }
+}
+
+/// File a report (citizens, no sign-in).
+///
+/// Public. Returns the tracking code and a reporter secret shown only once. Send an `Idempotency-Key` header to make
+/// retries safe: a retry with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and
+/// creates nothing; the same key with another body is 422. Submissions per client address are limited (429 with
+/// `Retry-After`).
+#[utoipa::path(
+    tag = "public",
+    request_body = ComplaintRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key (a UUID) that makes retries safe")),
+    responses(
+        (status = 201, description = "Received", body = IntakeReceipt, headers(("Location" = String))),
+        (status = 409, description = "The Pemda has no deadline policy for this kind of report", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/public/complaints")]
+pub async fn create_public_complaint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<ComplaintRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
+    let request = body.into_inner();
+    let complaint = request.parse(Filer::Citizen)?;
+    let ip = client_ip(&req, &state.settings);
+    let idempotency =
+        key.map(|key| IdempotencyRequest { scope: format!("public:{ip}"), key, request_hash: request.hash() });
+    let mut conn = state.conn().await?;
+    // A retry of a report already received is answered even when the address has used up its allowance.
+    let is_retry = match &idempotency {
+        Some(request) => {
+            crate::db::complaints::idempotent_response(&mut conn, &request.scope, &request.key).await?.is_some()
+        }
+        None => false,
+    };
+    if !is_retry && let Err(retry_after_secs) = state.intake_limit.admit(&ip, std::time::Instant::now()) {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs,
+            detail: "too many reports from this address; try again later".into(),
+        });
+    }
+    let pemda = services::complaints::receiving_pemda(&mut conn, request.pemda_code.as_deref()).await?;
+    let outcome =
+        services::complaints::intake(&state, &mut conn, None, &pemda, complaint, idempotency, receipt).await?;
+    Ok(respond(outcome))
+}
+
+/// Record a report on a citizen's behalf, or from social media and the news.
+///
+/// `admin` and `super_admin`; others get 403. Any channel; `social_media` and `news_media` need `source`. Reporter
+/// data, when given, is sealed like a citizen's. `Idempotency-Key` works as on the public endpoint.
+#[utoipa::path(
+    tag = "complaints",
+    request_body = ComplaintRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key (a UUID) that makes retries safe")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded", body = StaffIntakeResponse),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Pemda has no deadline policy for this kind of report", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/complaints")]
+pub async fn create_complaint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<ComplaintRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::require(user.role, Action::ManageComplaints)?;
+    let key = idempotency_key(&req)?;
+    let request = body.into_inner();
+    let complaint = request.parse(Filer::Staff)?;
+    let idempotency =
+        key.map(|key| IdempotencyRequest { scope: format!("user:{}", user.id), key, request_hash: request.hash() });
+    let mut conn = state.conn().await?;
+    let pemda = match request.pemda_code.as_deref() {
+        Some(code) => services::complaints::receiving_pemda(&mut conn, Some(code)).await?,
+        None => {
+            let home = services::access::home_pemda(&mut conn, &user).await?;
+            crate::db::units::find(&mut conn, home.0).await?.ok_or_else(|| ApiError::not_found("your Pemda"))?
+        }
+    };
+    let reach = services::access::reach_of(&mut conn, &user).await?;
+    if !reach.covers(&[crate::domain::ids::UnitId(pemda.id)]) {
+        return Err(ApiError::forbidden("you may record reports for your own Pemda only"));
+    }
+    let timezone = state.settings.timezone;
+    let now = state.clock.now();
+    let render = move |row: &ComplaintRow, secret: &str| {
+        let response = StaffIntakeResponse {
+            complaint: ComplaintView::new(row.clone(), timezone, now)?,
+            reporter_secret: secret.to_owned(),
+        };
+        Ok(serde_json::to_value(response).map_err(anyhow::Error::new)?)
+    };
+    let outcome =
+        services::complaints::intake(&state, &mut conn, Some(&user), &pemda, complaint, idempotency, render).await?;
+    Ok(match outcome {
+        IntakeOutcome::Created { row, body } => {
+            HttpResponse::Created().insert_header(("location", format!("/api/v1/complaints/{}", row.id))).json(body)
+        }
+        replayed => respond(replayed),
+    })
+}

@@ -1,0 +1,189 @@
+//! What citizens see: a report by its tracking code, and sending the data an admin asked for.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::validation::{FieldErrors, required_text};
+use crate::db;
+use crate::domain::complaint::{Classification, ComplaintStatus};
+use crate::error::{ApiError, Problem};
+use crate::services;
+use crate::state::AppState;
+
+/// The header that carries the reporter secret.
+pub const REPORTER_SECRET_HEADER: &str = "x-reporter-secret";
+
+/// A step of the public timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineStep {
+    pub status: ComplaintStatus,
+    pub at: DateTime<Utc>,
+}
+
+/// A named reference (category or region).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NamedRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A report as the public sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicComplaintView {
+    #[schema(example = "SKD-2026-000123")]
+    pub tracking_code: String,
+    pub classification: Classification,
+    pub category: Option<NamedRef>,
+    pub region: Option<NamedRef>,
+    pub title: String,
+    pub body: String,
+    pub incident_date: NaiveDate,
+    pub status: ComplaintStatus,
+    pub created_at: DateTime<Utc>,
+    /// The reporter's name; never present for anonymous reports.
+    pub reporter_name: Option<String>,
+    pub anonymous: bool,
+    /// Status changes with their dates, oldest first.
+    pub timeline: Vec<TimelineStep>,
+    /// Only for the reporter (with the secret) while the report waits for them: what the admin asked for.
+    pub requested_information: Option<String>,
+}
+
+fn secret(req: &HttpRequest) -> Option<String> {
+    req.headers().get(REPORTER_SECRET_HEADER).and_then(|value| value.to_str().ok()).map(|value| value.trim().to_owned())
+}
+
+/// Follow a report by its tracking code.
+///
+/// Public. A confidential report is found only with its reporter secret in `X-Reporter-Secret` (otherwise 404, as
+/// if it did not exist). An anonymous report never shows the reporter's name.
+#[utoipa::path(
+    tag = "public",
+    params(
+        ("tracking_code" = String, Path, description = "The tracking code, e.g. SKD-2026-000123"),
+        ("X-Reporter-Secret" = Option<String>, Header, description = "The secret given at filing"),
+    ),
+    responses(
+        (status = 200, description = "The report", body = PublicComplaintView),
+        (status = 404, description = "No such report (or confidential without the secret)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/public/complaints/{tracking_code}")]
+pub async fn get_public_complaint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tracking_code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let view = public_complaint(&state, &tracking_code, secret(&req).as_deref()).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn public_complaint(
+    state: &AppState,
+    tracking_code: &str,
+    secret: Option<&str>,
+) -> Result<PublicComplaintView, ApiError> {
+    let mut conn = state.conn().await?;
+    let found = services::complaints::public_view(state, &mut conn, tracking_code, secret).await?;
+    let row = found.row;
+    let category = match row.category_id {
+        Some(id) => db::reference::find_category(&mut conn, row.pemda_id, id)
+            .await?
+            .map(|c| NamedRef { id: c.id, name: c.name }),
+        None => None,
+    };
+    let region = match row.region_id {
+        Some(id) => {
+            db::reference::find_region(&mut conn, row.pemda_id, id).await?.map(|r| NamedRef { id: r.id, name: r.name })
+        }
+        None => None,
+    };
+    let mut timeline = Vec::new();
+    let mut requested_information = None;
+    for event in &found.events {
+        if let Some(status) = event.details.get("to").and_then(|to| to.as_str()).and_then(|to| to.parse().ok()) {
+            timeline.push(TimelineStep { status, at: event.occurred_at });
+        }
+        if event.action == "postpone" {
+            requested_information = event.details.get("reason").and_then(|r| r.as_str()).map(str::to_owned);
+        }
+    }
+    let status: ComplaintStatus = row.status.parse()?;
+    let view = PublicComplaintView {
+        tracking_code: row.tracking_code,
+        classification: row.classification.parse()?,
+        category,
+        region,
+        title: row.title,
+        body: row.body,
+        incident_date: row.incident_date,
+        status,
+        created_at: row.created_at,
+        reporter_name: found.reporter_name,
+        anonymous: row.anonymous,
+        timeline,
+        requested_information: requested_information
+            .filter(|_| found.is_reporter && status == ComplaintStatus::Postponed),
+    };
+    Ok(view)
+}
+
+/// The data a reporter sends when asked.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementRequest {
+    #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
+    pub body: String,
+    /// Ids from `POST /api/v1/attachments`.
+    pub attachment_ids: Option<Vec<Uuid>>,
+}
+
+/// Send the data the admin asked for.
+///
+/// Public, with the reporter secret in `X-Reporter-Secret` (403 without it; 404 for a confidential report). Only a
+/// postponed report takes a supplement (409 otherwise, with the current status); it then goes back to `submitted`
+/// and its deadlines restart.
+#[utoipa::path(
+    tag = "public",
+    params(
+        ("tracking_code" = String, Path, description = "The tracking code"),
+        ("X-Reporter-Secret" = String, Header, description = "The secret given at filing"),
+    ),
+    request_body = SupplementRequest,
+    responses(
+        (status = 200, description = "Received; the report is back in verification", body = PublicComplaintView),
+        (status = 403, description = "Missing or wrong reporter secret", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The report is not waiting for data", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/public/complaints/{tracking_code}/supplement")]
+pub async fn supplement_public_complaint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tracking_code: web::Path<String>,
+    body: web::Json<SupplementRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::check(&body);
+    let text = errors.take(required_text("body", &body.body));
+    errors.finish()?;
+    let mut conn = state.conn().await?;
+    let secret = secret(&req);
+    services::complaints::supplement(
+        &state,
+        &mut conn,
+        &tracking_code,
+        secret.as_deref(),
+        text.unwrap_or_default(),
+        body.attachment_ids.unwrap_or_default(),
+    )
+    .await?;
+    drop(conn);
+    Ok(HttpResponse::Ok().json(public_complaint(&state, &tracking_code, secret.as_deref()).await?))
+}

@@ -1,0 +1,76 @@
+//! Uploading and downloading attachments.
+
+use diesel_async::AsyncPgConnection;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::complaints;
+use crate::auth::AuthUser;
+use crate::db;
+use crate::db::attachments::AttachmentRow;
+use crate::domain::attachment;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Stores an upload: its kind is judged by its content, the file is kept once per content hash.
+pub async fn upload(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    uploader: Option<&AuthUser>,
+    bytes: Vec<u8>,
+    file_name: Option<String>,
+) -> Result<AttachmentRow, ApiError> {
+    let content_type = attachment::sniff(&bytes).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(
+            "attachments must be PDF, JPEG, PNG or WebP files (judged by their content)".into(),
+        )
+    })?;
+    let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let size_bytes = i32::try_from(bytes.len()).map_err(|_| ApiError::PayloadTooLarge)?;
+    let blobs = state.blobs.clone();
+    let hash = sha256.clone();
+    tokio::task::spawn_blocking(move || blobs.put(&hash, &bytes))
+        .await
+        .map_err(anyhow::Error::new)?
+        .map_err(anyhow::Error::new)?;
+    let row = AttachmentRow {
+        id: Uuid::now_v7(),
+        sha256,
+        size_bytes,
+        content_type: content_type.into(),
+        file_name: file_name.as_deref().and_then(attachment::clean_file_name),
+        complaint_id: None,
+        uploaded_by: uploader.map(|u| u.id.0),
+        uploaded_at: state.clock.now(),
+    };
+    Ok(db::attachments::insert(conn, &row).await?)
+}
+
+/// An attachment and its content, for a caller who may read its complaint (or who uploaded it and has not attached it
+/// yet). Everyone else gets 404.
+pub async fn download(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    caller: &AuthUser,
+    id: Uuid,
+) -> Result<(AttachmentRow, Vec<u8>), ApiError> {
+    let not_found = || ApiError::not_found("the attachment");
+    let row = db::attachments::find(conn, id).await?.ok_or_else(not_found)?;
+    match row.complaint_id {
+        Some(complaint) => {
+            complaints::readable(conn, caller, complaint).await.map_err(|err| match err {
+                ApiError::Forbidden { .. } => not_found(),
+                other => other,
+            })?;
+        }
+        None if row.uploaded_by == Some(caller.id.0) => {}
+        None => return Err(not_found()),
+    }
+    let blobs = state.blobs.clone();
+    let hash = row.sha256.clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
+        .await
+        .map_err(anyhow::Error::new)?
+        .map_err(anyhow::Error::new)?;
+    Ok((row, bytes))
+}
