@@ -5,6 +5,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock rustfmt.toml ./
 COPY src ./src
 COPY migrations ./migrations
+COPY seed ./seed
 RUN cargo build --release --locked && strip target/release/pengaduan
 
 FROM debian:bookworm-slim
