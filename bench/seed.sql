@@ -25,7 +25,7 @@ INSERT INTO complaints (id, pemda_id, tracking_code, classification, supervision
 SELECT gen_random_uuid(), pemda.id, 'SKD-BENCH-' || lpad(i::text, 7, '0'),
        CASE WHEN k < 0.8 THEN 'pengaduan' WHEN k < 0.9 THEN 'aspirasi' ELSE 'permintaan_informasi' END,
        false,
-       (ARRAY['web','web','web','mobile','mobile','lapor_sync','sms','whatsapp','social_media','in_person'])[1 + (i % 10)],
+       (ARRAY['web','web','web','mobile','mobile','lapor_sync','sms','whatsapp','email','in_person'])[1 + (i % 10)],
        cats.ids[1 + floor(c * 12)::int],
        initcap(w[1 + floor(random() * 48)::int] || ' ' || w[1 + floor(random() * 48)::int] || ' di ' || w[1 + floor(random() * 48)::int]),
        w[1 + floor(random() * 48)::int] || ' ' || w[1 + floor(random() * 48)::int] || ' ' || w[1 + floor(random() * 48)::int]

@@ -1,7 +1,7 @@
 //! Reference data: categories and regions (public, for intake forms), holidays and deadline policies (staff).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -105,6 +105,153 @@ pub async fn list_regions(state: web::Data<AppState>, query: web::Query<PemdaQue
     Ok(HttpResponse::Ok().json(rows.into_iter().map(RegionView::from).collect::<Vec<_>>()))
 }
 
+/// A category to add.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCategoryRequest {
+    /// 1 to 40 of a-z, 0-9, `-`, `_` (stored lower case), unique in the Pemda.
+    #[schema(example = "air-bersih")]
+    pub code: String,
+    #[validate(length(min = 1, max = 120))]
+    #[schema(min_length = 1, max_length = 120, example = "Air Bersih")]
+    pub name: String,
+    /// The broader category.
+    pub parent_id: Option<Uuid>,
+}
+
+/// Changes to a category.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCategoryRequest {
+    #[validate(length(min = 1, max = 120))]
+    #[schema(min_length = 1, max_length = 120)]
+    pub name: Option<String>,
+    /// A deactivated category is refused for new reports and stays on old ones.
+    pub active: Option<bool>,
+}
+
+/// A region to add.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRegionRequest {
+    /// `kecamatan` or `desa`.
+    #[schema(example = "desa")]
+    pub kind: String,
+    /// 1 to 40 of a-z, 0-9, `-`, `_` (stored lower case), unique in the Pemda.
+    #[schema(example = "mungguk")]
+    pub code: String,
+    #[validate(length(min = 1, max = 120))]
+    #[schema(min_length = 1, max_length = 120, example = "Mungguk")]
+    pub name: String,
+    /// A desa's kecamatan (required for a desa, refused for a kecamatan).
+    pub parent_id: Option<Uuid>,
+}
+
+/// Add a complaint category to your Pemda.
+///
+/// `admin` and `super_admin`; others get 403. A code already used in the Pemda is 409 `code_taken`.
+#[utoipa::path(
+    tag = "reference",
+    request_body = CreateCategoryRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = CategoryView),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/categories")]
+pub async fn create_category(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateCategoryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::require(user.role, Action::ManageReferenceData)?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::check(&body);
+    let code = errors.take(crate::domain::complaint::parse_reference_code(&body.code));
+    let name = errors.take(required_text("name", &body.name));
+    errors.finish()?;
+    let new = services::reference::NewCategory {
+        code: code.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        parent_id: body.parent_id,
+    };
+    let mut conn = state.conn().await?;
+    let row = services::reference::add_category(&mut conn, &user, new).await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(CategoryView::from(row)))
+}
+
+/// Rename or (de)activate a category of your Pemda.
+///
+/// `admin` and `super_admin`; others get 403. 404 for a category of another Pemda.
+#[utoipa::path(
+    tag = "reference",
+    params(("id" = Uuid, Path, description = "Category id")),
+    request_body = UpdateCategoryRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = CategoryView),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category in your Pemda", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/categories/{id}")]
+pub async fn update_category(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateCategoryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::require(user.role, Action::ManageReferenceData)?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::check(&body);
+    let name = body.name.as_deref().map(|name| errors.take(required_text("name", name)));
+    errors.finish()?;
+    let mut conn = state.conn().await?;
+    let row = services::reference::update_category(&mut conn, &user, *id, name.flatten(), body.active).await?;
+    Ok(HttpResponse::Ok().json(CategoryView::from(row)))
+}
+
+/// Add a kecamatan, or a desa below one, to your Pemda.
+///
+/// `admin` and `super_admin`; others get 403. A code already used in the Pemda is 409 `code_taken`.
+#[utoipa::path(
+    tag = "reference",
+    request_body = CreateRegionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = RegionView),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/regions")]
+pub async fn create_region(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateRegionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::require(user.role, Action::ManageReferenceData)?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::check(&body);
+    if !matches!(body.kind.as_str(), "kecamatan" | "desa") {
+        errors.add("kind", "unknown_value", "kind is kecamatan or desa");
+    }
+    let code = errors.take(crate::domain::complaint::parse_reference_code(&body.code));
+    let name = errors.take(required_text("name", &body.name));
+    errors.finish()?;
+    let new = services::reference::NewRegion {
+        kind: body.kind,
+        code: code.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        parent_id: body.parent_id,
+    };
+    let mut conn = state.conn().await?;
+    let row = services::reference::add_region(&mut conn, &user, new).await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(RegionView::from(row)))
+}
+
 /// A non-working date.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HolidayView {
@@ -166,7 +313,7 @@ pub async fn list_holidays(
         return Err(ApiError::invalid_field("year", "out_of_range", "not a calendar year"));
     };
     let mut conn = state.conn().await?;
-    let pemda = services::access::home_pemda(&mut conn, &user).await?;
+    let pemda = services::access::home_pemda(&user)?;
     let rows = db::reference::holidays(&mut conn, pemda.0, from, to).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(HolidayView::from).collect::<Vec<_>>()))
 }
@@ -304,7 +451,7 @@ pub struct CreateDeadlinePolicyRequest {
 #[get("/deadline-policies")]
 pub async fn list_deadline_policies(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    let pemda = services::access::home_pemda(&mut conn, &user).await?;
+    let pemda = services::access::home_pemda(&user)?;
     let rows = db::reference::policies(&mut conn, pemda.0).await?;
     let views: Vec<DeadlinePolicyView> =
         rows.into_iter().map(DeadlinePolicyView::try_from).collect::<Result<_, _>>()?;

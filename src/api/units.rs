@@ -206,7 +206,7 @@ pub async fn list_units(
     guards::require(user.role, Action::ReadUnits)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let mut conn = state.conn().await?;
-    let reach = services::access::pemda_of(&mut conn, &user).await?;
+    let reach = services::access::pemda_of(&user);
     let visible = services::access::units_within(&mut conn, &reach).await?;
     let filter = UnitFilter {
         within: visible,
@@ -243,7 +243,7 @@ pub async fn get_unit(
     guards::require(user.role, Action::ReadUnits)?;
     let mut conn = state.conn().await?;
     let row = db::units::find(&mut conn, *id).await?.ok_or_else(|| ApiError::not_found("the unit"))?;
-    let reach = services::access::pemda_of(&mut conn, &user).await?;
+    let reach = services::access::pemda_of(&user);
     if !services::access::covers(&mut conn, &reach, row.id).await? {
         return Err(ApiError::not_found("the unit"));
     }

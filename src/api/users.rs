@@ -222,7 +222,7 @@ pub async fn list_users(
     guards::require(user.role, Action::ReadUsers)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let mut conn = state.conn().await?;
-    let reach = services::access::reach_of(&mut conn, &user).await?;
+    let reach = services::access::reach_of(&user);
     let filter = UserFilter {
         units: services::access::units_within(&mut conn, &reach).await?,
         unit_id: query.unit_id,

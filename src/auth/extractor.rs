@@ -25,6 +25,8 @@ pub struct AuthUser {
     pub unit_id: UnitId,
     /// The login session the token belongs to.
     pub session_id: SessionId,
+    /// The Pemda the unit belongs to (the nearest province, regency or city at or above it).
+    pub pemda_id: Option<UnitId>,
 }
 
 impl FromRequest for AuthUser {
@@ -52,7 +54,13 @@ impl FromRequest for AuthUser {
             }
             let role = user.role.parse::<Role>().map_err(|err| ApiError::Internal(err.into()))?;
             tracing::Span::current().record("user.id", tracing::field::display(user.id));
-            Ok(AuthUser { id: UserId(user.id), role, unit_id: UnitId(user.unit_id), session_id: SessionId(claims.sid) })
+            Ok(AuthUser {
+                id: UserId(user.id),
+                role,
+                unit_id: UnitId(user.unit_id),
+                session_id: SessionId(claims.sid),
+                pemda_id: user.pemda_id.map(UnitId),
+            })
         })
     }
 }

@@ -220,3 +220,51 @@ pub async fn insert_policy(conn: &mut AsyncPgConnection, row: &PolicyRow) -> Que
         .get_result(conn)
         .await
 }
+
+/// Inserts a category; `None` when the Pemda already has its code.
+pub async fn insert_category(conn: &mut AsyncPgConnection, row: &CategoryRow) -> QueryResult<Option<CategoryRow>> {
+    diesel::insert_into(categories::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .returning(CategoryRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Renames or (de)activates a category of `pemda_id`.
+pub async fn update_category(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    id: Uuid,
+    name: Option<String>,
+    active: Option<bool>,
+) -> QueryResult<Option<CategoryRow>> {
+    #[derive(AsChangeset)]
+    #[diesel(table_name = categories)]
+    struct Changes {
+        name: Option<String>,
+        active: Option<bool>,
+    }
+    let target = categories::table.filter(categories::id.eq(id)).filter(categories::pemda_id.eq(pemda_id));
+    if name.is_none() && active.is_none() {
+        return target.select(CategoryRow::as_select()).first(conn).await.optional();
+    }
+    diesel::update(target)
+        .set(Changes { name, active })
+        .returning(CategoryRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Inserts a region; `None` when the Pemda already has its code.
+pub async fn insert_region(conn: &mut AsyncPgConnection, row: &RegionRow) -> QueryResult<Option<RegionRow>> {
+    diesel::insert_into(regions::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .returning(RegionRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}

@@ -319,6 +319,19 @@ pub fn check_supervision(classification: Classification, supervision: bool) -> R
     Ok(())
 }
 
+/// The code of a category or region: 1 to 40 of `a-z`, `0-9`, `-`, `_`, lower-cased, starting with a letter or digit.
+pub fn parse_reference_code(raw: &str) -> Result<String, DomainError> {
+    let code = raw.trim().to_ascii_lowercase();
+    let well_formed = (1..=40).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if well_formed {
+        Ok(code)
+    } else {
+        Err(DomainError::invalid("code", "invalid_code", "1 to 40 letters, digits, '-' or '_'"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ComplaintAction as A;
@@ -422,6 +435,14 @@ mod tests {
         assert!(check_supervision(Classification::Pengaduan, true).is_ok());
         assert!(check_supervision(Classification::Aspirasi, true).is_err());
         assert!(check_supervision(Classification::PermintaanInformasi, false).is_ok());
+    }
+
+    #[test]
+    fn reference_codes_are_lower_case_slugs() {
+        assert_eq!(parse_reference_code(" Sekadau-Hilir ").unwrap(), "sekadau-hilir");
+        for bad in ["", "-x", "a b", "sekadau/hilir", &"x".repeat(41)] {
+            assert!(parse_reference_code(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -7,41 +7,30 @@ use crate::auth::{AuthUser, Reach};
 use crate::db;
 use crate::domain::ids::UnitId;
 use crate::domain::role::Role;
-use crate::domain::unit::UnitKind;
 use crate::error::ApiError;
 
 /// The reach of `user`'s authority: everything, their Pemda's subtree, or their own unit's subtree.
-pub async fn reach_of(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<Reach, ApiError> {
+pub fn reach_of(user: &AuthUser) -> Reach {
     if user.role == Role::SuperAdmin {
-        return Ok(Reach::Everything);
+        return Reach::Everything;
     }
-    Ok(Reach::of(user.role, user.unit_id, pemda_id(conn, user.unit_id).await?))
+    Reach::of(user.role, user.unit_id, user.pemda_id)
 }
 
 /// The whole Pemda of `user` (everything for a super admin): what they may look up in the organisation tree, even
 /// when their authority covers only their own OPD.
-pub async fn pemda_of(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<Reach, ApiError> {
+pub fn pemda_of(user: &AuthUser) -> Reach {
     if user.role == Role::SuperAdmin {
-        return Ok(Reach::Everything);
+        return Reach::Everything;
     }
-    Ok(Reach::Subtree(pemda_id(conn, user.unit_id).await?.unwrap_or(user.unit_id)))
+    Reach::Subtree(user.pemda_id.unwrap_or(user.unit_id))
 }
 
 /// The Pemda the caller belongs to (super admins too: theirs is the one their own unit sits in). Reference data and
 /// intake work on this Pemda.
-pub async fn home_pemda(conn: &mut AsyncPgConnection, user: &AuthUser) -> Result<UnitId, ApiError> {
-    pemda_id(conn, user.unit_id)
-        .await?
+pub fn home_pemda(user: &AuthUser) -> Result<UnitId, ApiError> {
+    user.pemda_id
         .ok_or_else(|| ApiError::Forbidden { code: "no_pemda", detail: "your unit does not belong to a Pemda".into() })
-}
-
-/// The nearest province, regency or city at or above `unit`.
-pub async fn pemda_id(conn: &mut AsyncPgConnection, unit: UnitId) -> Result<Option<UnitId>, ApiError> {
-    let ancestry = db::units::ancestry(conn, unit.0).await?;
-    Ok(ancestry
-        .iter()
-        .find(|unit| unit.kind.parse::<UnitKind>().is_ok_and(UnitKind::is_pemda))
-        .map(|unit| UnitId(unit.id)))
 }
 
 /// The ids of `unit` and its ancestors, nearest first.

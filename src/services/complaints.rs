@@ -485,7 +485,7 @@ pub async fn apply(
     step: WorkflowStep,
 ) -> Result<ComplaintRow, ApiError> {
     guards::require(actor.role, Action::ManageComplaints)?;
-    let reach = access::reach_of(conn, actor).await?;
+    let reach = access::reach_of(actor);
     let now = state.clock.now();
     let timezone = state.settings.timezone;
     conn.transaction(async |conn| {
@@ -609,9 +609,9 @@ fn covers_complaint(reach: &Reach, row: &ComplaintRow) -> bool {
 }
 
 /// The Pemda whose complaints the caller may read; `None` for every Pemda.
-pub async fn readable_pemdas(conn: &mut AsyncPgConnection, actor: &AuthUser) -> Result<Option<Vec<Uuid>>, ApiError> {
+pub fn readable_pemdas(actor: &AuthUser) -> Result<Option<Vec<Uuid>>, ApiError> {
     guards::require(actor.role, Action::ReadComplaints)?;
-    match access::reach_of(conn, actor).await? {
+    match access::reach_of(actor) {
         Reach::Everything => Ok(None),
         Reach::Subtree(root) | Reach::Unit(root) => Ok(Some(vec![root.0])),
     }
@@ -620,7 +620,7 @@ pub async fn readable_pemdas(conn: &mut AsyncPgConnection, actor: &AuthUser) -> 
 /// A complaint the caller may read (404 for one outside their reach: its existence is not disclosed).
 pub async fn readable(conn: &mut AsyncPgConnection, actor: &AuthUser, id: Uuid) -> Result<ComplaintRow, ApiError> {
     guards::require(actor.role, Action::ReadComplaints)?;
-    let reach = access::reach_of(conn, actor).await?;
+    let reach = access::reach_of(actor);
     let row = db::complaints::find(conn, id).await?.ok_or_else(|| ApiError::not_found("the complaint"))?;
     if !covers_complaint(&reach, &row) {
         return Err(ApiError::not_found("the complaint"));

@@ -8,7 +8,7 @@ use super::access;
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
 use crate::db;
-use crate::db::reference::{HolidayRow, PolicyRow};
+use crate::db::reference::{CategoryRow, HolidayRow, PolicyRow, RegionRow};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::complaint::Classification;
 use crate::domain::deadlines::{self, DeadlinePolicy};
@@ -35,7 +35,7 @@ pub async fn add_holiday(
     holiday: NewHoliday,
 ) -> Result<HolidayRow, ApiError> {
     guards::require(actor.role, Action::ManageReferenceData)?;
-    let pemda = access::home_pemda(conn, actor).await?;
+    let pemda = access::home_pemda(actor)?;
     conn.transaction(async |conn| {
         let row = HolidayRow {
             pemda_id: pemda.0,
@@ -62,7 +62,7 @@ pub async fn add_holiday(
 /// Removes a holiday (a working day again); 404 when the date is not one.
 pub async fn remove_holiday(conn: &mut AsyncPgConnection, actor: &AuthUser, date: NaiveDate) -> Result<(), ApiError> {
     guards::require(actor.role, Action::ManageReferenceData)?;
-    let pemda = access::home_pemda(conn, actor).await?;
+    let pemda = access::home_pemda(actor)?;
     conn.transaction(async |conn| {
         if !db::reference::delete_holiday(conn, pemda.0, date).await? {
             return Err(ApiError::not_found(format!("a holiday on {date}")));
@@ -99,7 +99,7 @@ pub struct NewPolicy {
 /// Complaints already received keep their deadlines.
 pub async fn add_policy(conn: &mut AsyncPgConnection, actor: &AuthUser, new: NewPolicy) -> Result<PolicyRow, ApiError> {
     guards::require(actor.role, Action::ManageReferenceData)?;
-    let pemda = access::home_pemda(conn, actor).await?;
+    let pemda = access::home_pemda(actor)?;
     conn.transaction(async |conn| {
         let existing = db::reference::lock_policies(conn, pemda.0, new.classification.as_str(), new.supervision).await?;
         for version in &existing {
@@ -157,4 +157,131 @@ pub async fn calendar(
     let until = from + chrono::Days::new(800);
     let dates = db::reference::holiday_dates(conn, pemda, from, until).await?;
     Ok(WorkingCalendar::new(timezone, dates))
+}
+
+/// A category to add to the caller's Pemda.
+#[derive(Debug, Clone)]
+pub struct NewCategory {
+    /// Lower-case code, unique within the Pemda.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// The broader category, of the same Pemda.
+    pub parent_id: Option<uuid::Uuid>,
+}
+
+/// Adds a category; 409 when the code is taken in the Pemda.
+pub async fn add_category(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    new: NewCategory,
+) -> Result<CategoryRow, ApiError> {
+    guards::require(actor.role, Action::ManageReferenceData)?;
+    let pemda = access::home_pemda(actor)?;
+    conn.transaction(async |conn| {
+        if let Some(parent) = new.parent_id
+            && db::reference::find_category(conn, pemda.0, parent).await?.is_none()
+        {
+            return Err(ApiError::invalid_field("parent_id", "not_found", "no category of your Pemda has this id"));
+        }
+        let row = CategoryRow {
+            id: uuid::Uuid::now_v7(),
+            pemda_id: pemda.0,
+            code: new.code.clone(),
+            name: new.name.clone(),
+            parent_id: new.parent_id,
+            active: true,
+            created_at: chrono::Utc::now(),
+        };
+        let row = db::reference::insert_category(conn, &row).await?.ok_or_else(|| {
+            ApiError::conflict("code_taken", format!("your Pemda already has a category {}", new.code))
+        })?;
+        let details = json!({ "code": row.code });
+        db::audit::record(
+            conn,
+            db::audit::NewAuditEvent::new(Some(actor.id.0), "category", row.id, "created", details),
+        )
+        .await?;
+        Ok(row)
+    })
+    .await
+}
+
+/// Renames or (de)activates a category of the caller's Pemda. A deactivated category is refused at intake but stays
+/// on the reports that have it.
+pub async fn update_category(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    id: uuid::Uuid,
+    name: Option<String>,
+    active: Option<bool>,
+) -> Result<CategoryRow, ApiError> {
+    guards::require(actor.role, Action::ManageReferenceData)?;
+    let pemda = access::home_pemda(actor)?;
+    conn.transaction(async |conn| {
+        let row = db::reference::update_category(conn, pemda.0, id, name.clone(), active)
+            .await?
+            .ok_or_else(|| ApiError::not_found("the category"))?;
+        let details = json!({ "changed": [name.as_ref().map(|_| "name"), active.map(|_| "active")] });
+        db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "category", id, "updated", details))
+            .await?;
+        Ok(row)
+    })
+    .await
+}
+
+/// A region to add to the caller's Pemda.
+#[derive(Debug, Clone)]
+pub struct NewRegion {
+    /// `kecamatan` or `desa`.
+    pub kind: String,
+    /// Lower-case code, unique within the Pemda.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// For a desa: its kecamatan.
+    pub parent_id: Option<uuid::Uuid>,
+}
+
+/// Adds a region: a kecamatan at the top, a desa below a kecamatan of the same Pemda.
+pub async fn add_region(conn: &mut AsyncPgConnection, actor: &AuthUser, new: NewRegion) -> Result<RegionRow, ApiError> {
+    guards::require(actor.role, Action::ManageReferenceData)?;
+    let pemda = access::home_pemda(actor)?;
+    conn.transaction(async |conn| {
+        match (new.kind.as_str(), new.parent_id) {
+            ("kecamatan", None) => {}
+            ("kecamatan", Some(_)) => {
+                return Err(ApiError::invalid_field("parent_id", "invalid_parent", "a kecamatan has no parent"));
+            }
+            (_, None) => return Err(ApiError::invalid_field("parent_id", "required", "a desa belongs to a kecamatan")),
+            (_, Some(parent)) => {
+                let parent = db::reference::find_region(conn, pemda.0, parent).await?;
+                if parent.is_none_or(|p| p.kind != "kecamatan") {
+                    return Err(ApiError::invalid_field(
+                        "parent_id",
+                        "invalid_parent",
+                        "name a kecamatan of your Pemda",
+                    ));
+                }
+            }
+        }
+        let row = RegionRow {
+            id: uuid::Uuid::now_v7(),
+            pemda_id: pemda.0,
+            kind: new.kind.clone(),
+            code: new.code.clone(),
+            name: new.name.clone(),
+            parent_id: new.parent_id,
+            active: true,
+            created_at: chrono::Utc::now(),
+        };
+        let row = db::reference::insert_region(conn, &row)
+            .await?
+            .ok_or_else(|| ApiError::conflict("code_taken", format!("your Pemda already has a region {}", new.code)))?;
+        let details = json!({ "code": row.code, "kind": row.kind });
+        db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "region", row.id, "created", details))
+            .await?;
+        Ok(row)
+    })
+    .await
 }

@@ -16,7 +16,7 @@ use crate::error::ApiError;
 pub async fn create_unit(conn: &mut AsyncPgConnection, actor: &AuthUser, unit: NewUnit) -> Result<UnitRow, ApiError> {
     guards::require(actor.role, Action::ManageUnits)?;
     conn.transaction(async |conn| {
-        let reach = access::reach_of(conn, actor).await?;
+        let reach = access::reach_of(actor);
         check_placement(conn, &reach, unit.kind, unit.parent_id).await?;
         if db::units::find_by_code(conn, unit.code.as_str()).await?.is_some() {
             return Err(ApiError::conflict(
@@ -57,7 +57,7 @@ pub async fn update_unit(
     guards::require(actor.role, Action::ManageUnits)?;
     conn.transaction(async |conn| {
         let current = db::units::find(conn, id.0).await?.ok_or_else(|| ApiError::not_found("the unit"))?;
-        let reach = access::reach_of(conn, actor).await?;
+        let reach = access::reach_of(actor);
         if !access::covers(conn, &reach, current.id).await? {
             return Err(ApiError::forbidden("this unit is outside your reach"));
         }

@@ -31,7 +31,7 @@ pub async fn create_user(
     let hash = blocking(move || password::hash(&password)).await??;
     conn.transaction(async |conn| {
         let reach = match actor {
-            Some(actor) => access::reach_of(conn, actor).await?,
+            Some(actor) => access::reach_of(actor),
             None => Reach::Everything,
         };
         check_unit(conn, &reach, user.unit_id, user.role).await?;
@@ -69,7 +69,7 @@ pub async fn create_user(
 pub async fn get_user(conn: &mut AsyncPgConnection, actor: &AuthUser, id: UserId) -> Result<UserRow, ApiError> {
     guards::require(actor.role, Action::ReadUsers)?;
     let row = db::users::find(conn, id.0).await?.ok_or_else(|| ApiError::not_found("the user"))?;
-    let reach = access::reach_of(conn, actor).await?;
+    let reach = access::reach_of(actor);
     if !access::covers(conn, &reach, row.unit_id).await? {
         return Err(ApiError::not_found("the user"));
     }
@@ -103,7 +103,7 @@ pub async fn update_user(
             });
         }
         if patch.role.is_some() || patch.unit_id.is_some() {
-            let reach = access::reach_of(conn, actor).await?;
+            let reach = access::reach_of(actor);
             let unit = patch.unit_id.unwrap_or(UnitId(current.unit_id));
             check_unit(conn, &reach, unit, patch.role.unwrap_or(current_role)).await?;
         }

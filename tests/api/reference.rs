@@ -185,3 +185,100 @@ async fn resolve_by(app: &crate::helpers::TestApp, admin: &crate::helpers::TestU
         app.authed(Method::GET, &format!("/api/v1/complaints/{id}"), admin).send().await.unwrap().json().await.unwrap();
     complaint["deadlines"]["resolve_by"].as_str().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn admins_add_categories_and_desa_and_retire_categories() {
+    let app = spawn_seeded_app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let created = app
+        .authed(Method::POST, "/api/v1/categories", &admin)
+        .json(&json!({ "code": "Air-Bersih", "name": "Air Bersih" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let category: Value = created.json().await.unwrap();
+    assert_eq!(category["code"], "air-bersih");
+    let taken = app
+        .authed(Method::POST, "/api/v1/categories", &admin)
+        .json(&json!({ "code": "kesehatan", "name": "Lagi" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(taken, StatusCode::CONFLICT, "code_taken").await;
+    let invalid = app
+        .authed(Method::POST, "/api/v1/categories", &admin)
+        .json(&json!({ "code": "a b", "name": "" }))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(invalid, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["code", "name"]);
+
+    let path = format!("/api/v1/categories/{}", category["id"].as_str().unwrap());
+    let retired: Value = app
+        .authed(Method::PATCH, &path, &admin)
+        .json(&json!({ "active": false }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(retired["active"], false);
+    let mut body = report();
+    body["category_id"] = category["id"].clone();
+    let refused = crate::complaints::file(&app, &body).await;
+    assert_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let missing = app
+        .authed(Method::PATCH, &format!("/api/v1/categories/{}", uuid::Uuid::now_v7()), &admin)
+        .json(&json!({ "name": "X" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
+
+    let regions: Value = app.request(Method::GET, "/api/v1/regions").send().await.unwrap().json().await.unwrap();
+    let kecamatan = regions.as_array().unwrap().iter().find(|r| r["code"] == "sekadau-hilir").unwrap()["id"].clone();
+    let desa = app
+        .authed(Method::POST, "/api/v1/regions", &admin)
+        .json(&json!({ "kind": "desa", "code": "mungguk", "name": "Mungguk", "parent_id": kecamatan }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(desa.status(), StatusCode::CREATED);
+    let orphan = app
+        .authed(Method::POST, "/api/v1/regions", &admin)
+        .json(&json!({ "kind": "desa", "code": "tanpa", "name": "Tanpa" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(orphan, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    for (role, unit) in NON_ADMINS {
+        let user = app.user(role, unit).await;
+        let response = app
+            .authed(Method::POST, "/api/v1/categories", &user)
+            .json(&json!({ "code": "x", "name": "X" }))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+        let response = app.authed(Method::PATCH, &path, &user).json(&json!({ "active": true })).send().await.unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+        let response = app
+            .authed(Method::POST, "/api/v1/regions", &user)
+            .json(&json!({ "kind": "kecamatan", "code": "x", "name": "X" }))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    let anonymous = app
+        .request(Method::POST, "/api/v1/categories")
+        .json(&json!({ "code": "x", "name": "X" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(anonymous, StatusCode::UNAUTHORIZED, "missing_token").await;
+}

@@ -340,11 +340,11 @@ pub async fn create_complaint(
     let pemda = match request.pemda_code.as_deref() {
         Some(code) => services::complaints::receiving_pemda(&mut conn, Some(code)).await?,
         None => {
-            let home = services::access::home_pemda(&mut conn, &user).await?;
+            let home = services::access::home_pemda(&user)?;
             crate::db::units::find(&mut conn, home.0).await?.ok_or_else(|| ApiError::not_found("your Pemda"))?
         }
     };
-    let reach = services::access::reach_of(&mut conn, &user).await?;
+    let reach = services::access::reach_of(&user);
     if !reach.covers(&[crate::domain::ids::UnitId(pemda.id)]) {
         return Err(ApiError::forbidden("you may record reports for your own Pemda only"));
     }

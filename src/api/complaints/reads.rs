@@ -122,7 +122,7 @@ pub async fn list_complaints(
         return Err(ApiError::invalid_field("q", "too_long", "a search has at most 200 characters"));
     }
     let mut conn = state.conn().await?;
-    let mut pemda_ids = services::complaints::readable_pemdas(&mut conn, &user).await?;
+    let mut pemda_ids = services::complaints::readable_pemdas(&user)?;
     if let Some(unit) = query.unit_id {
         pemda_ids = Some(match pemda_ids {
             Some(ids) => ids.into_iter().filter(|id| *id == unit).collect(),
@@ -310,7 +310,7 @@ pub async fn list_reporter_accesses(
     guards::require(user.role, Action::ReadReporterAccessLog)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let mut conn = state.conn().await?;
-    let pemda_ids = services::complaints::readable_pemdas(&mut conn, &user).await?;
+    let pemda_ids = services::complaints::readable_pemdas(&user)?;
     let rows = db::complaints::reporter_accesses(
         &mut conn,
         pemda_ids.as_deref(),
