@@ -32,6 +32,8 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "public", description = "What citizens use without signing in: filing and tracking reports"),
         (name = "complaints", description = "Staff work on complaints: intake, verification, reads, reporter identity"),
         (name = "attachments", description = "Evidence files"),
+        (name = "dispositions", description = "Complaints sent to OPDs, their follow-ups and approvals"),
+        (name = "notifications", description = "What each user must hear about"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerScheme),

@@ -6,10 +6,12 @@
 pub mod attachments;
 pub mod auth;
 pub mod complaints;
+pub mod dispositions;
 pub mod etag;
 pub mod fallback;
 pub mod health;
 pub mod me;
+pub mod notifications;
 pub mod pagination;
 pub mod reference;
 pub mod units;
@@ -60,6 +62,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(complaints::workflow::postpone_complaint)
             .service(complaints::workflow::archive_complaint)
             .service(complaints::workflow::forward_complaint)
+            .service(complaints::workflow::reopen_complaint)
+            .service(complaints::public::create_public_feedback)
+            .service(dispositions::dispose_complaint)
+            .service(dispositions::list_dispositions)
+            .service(dispositions::get_disposition)
+            .service(dispositions::accept_disposition)
+            .service(dispositions::return_disposition)
+            .service(dispositions::delegate_disposition)
+            .service(dispositions::create_follow_up)
+            .service(dispositions::approve_follow_up)
+            .service(dispositions::reject_follow_up)
+            .service(notifications::list_notifications)
+            .service(notifications::read_notification)
             .service(attachments::upload_attachment)
             .service(attachments::download_attachment),
     );

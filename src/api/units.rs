@@ -42,6 +42,8 @@ pub struct UnitView {
     pub parent_id: Option<Uuid>,
     /// Whether it is in use.
     pub active: bool,
+    /// Whether it is the Inspektorat (APIP), which receives supervision complaints.
+    pub inspectorate: bool,
     /// Row version: the ETag, for `If-Match`.
     pub version: i32,
     /// When it was created.
@@ -62,6 +64,7 @@ impl TryFrom<UnitRow> for UnitView {
             short_name: row.short_name,
             parent_id: row.parent_id,
             active: row.active,
+            inspectorate: row.inspectorate,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -114,6 +117,8 @@ pub struct CreateUnitRequest {
     pub parent_id: Option<Uuid>,
     /// Whether it is in use (default true).
     pub active: Option<bool>,
+    /// Whether it is the Inspektorat, which receives supervision complaints (default false).
+    pub inspectorate: Option<bool>,
 }
 
 impl TryFrom<CreateUnitRequest> for NewUnit {
@@ -132,6 +137,7 @@ impl TryFrom<CreateUnitRequest> for NewUnit {
             short_name: short_name.flatten(),
             parent_id: dto.parent_id.map(UnitId),
             active: dto.active.unwrap_or(true),
+            inspectorate: dto.inspectorate.unwrap_or(false),
         })
     }
 }
@@ -154,6 +160,8 @@ pub struct UpdateUnitRequest {
     pub parent_id: Option<Option<Uuid>>,
     /// Activate or deactivate.
     pub active: Option<bool>,
+    /// Mark or unmark as the Inspektorat.
+    pub inspectorate: Option<bool>,
 }
 
 impl TryFrom<UpdateUnitRequest> for UnitPatch {
@@ -177,6 +185,7 @@ impl TryFrom<UpdateUnitRequest> for UnitPatch {
             short_name,
             parent_id: dto.parent_id.map(|parent| parent.map(UnitId)),
             active: dto.active,
+            inspectorate: dto.inspectorate,
         })
     }
 }

@@ -58,6 +58,25 @@ pub async fn attach(
         .await
 }
 
+/// Attaches a staff member's own uploads to a follow-up (and its complaint). Returns how many were attached.
+pub async fn attach_to_follow_up(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    complaint_id: Uuid,
+    follow_up_id: Uuid,
+    uploaded_by: Uuid,
+    since: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(attachments::table)
+        .filter(attachments::id.eq_any(ids.to_vec()))
+        .filter(attachments::complaint_id.is_null())
+        .filter(attachments::uploaded_by.eq(uploaded_by))
+        .filter(attachments::uploaded_at.gt(since))
+        .set((attachments::complaint_id.eq(complaint_id), attachments::follow_up_id.eq(follow_up_id)))
+        .execute(conn)
+        .await
+}
+
 /// Deletes uploads never attached and older than `before`; returns their content hashes.
 pub async fn delete_unattached_before(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<Vec<String>> {
     diesel::delete(

@@ -51,6 +51,12 @@ pub struct ComplaintRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub reopen_count: i32,
+    pub escalation_level: i16,
+    pub closed_reason: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub needs_redisposition: bool,
 }
 
 /// Columns a workflow step may change besides the status.
@@ -72,6 +78,13 @@ pub struct ComplaintChanges {
     pub verify_by: Option<DateTime<Utc>>,
     pub first_response_by: Option<DateTime<Utc>>,
     pub resolve_by: Option<DateTime<Utc>>,
+    pub reporter_reply_by: Option<Option<DateTime<Utc>>>,
+    pub reopen_count: Option<i32>,
+    pub closed_reason: Option<Option<String>>,
+    pub finished_at: Option<Option<DateTime<Utc>>>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub needs_redisposition: Option<bool>,
+    pub escalation_level: Option<i16>,
 }
 
 impl ComplaintChanges {
@@ -155,6 +168,8 @@ pub struct ComplaintFilter {
     pub overdue_at: Option<DateTime<Utc>>,
     /// Full-text search over title and body (web-search syntax).
     pub q: Option<String>,
+    /// Only complaints at this escalation level.
+    pub escalation_level: Option<i16>,
 }
 
 /// Hands out the next tracking number of a Pemda for a year. Runs in its own short transaction (the caller's
@@ -321,6 +336,9 @@ pub async fn list(
                 .and(complaints::verify_by.lt(now))
                 .or(complaints::resolve_by.lt(now)),
         );
+    }
+    if let Some(level) = filter.escalation_level {
+        query = query.filter(complaints::escalation_level.eq(level));
     }
     if let Some(q) = &filter.q {
         query = query.filter(

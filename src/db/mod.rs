@@ -6,6 +6,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod complaints;
+pub mod dispositions;
 pub mod local;
 pub mod migrations;
 pub mod reference;

@@ -16,6 +16,7 @@ diesel::table! {
         complaint_id -> Nullable<Uuid>,
         uploaded_by -> Nullable<Uuid>,
         uploaded_at -> Timestamptz,
+        follow_up_id -> Nullable<Uuid>,
     }
 }
 
@@ -39,6 +40,17 @@ diesel::table! {
         name -> Text,
         parent_id -> Nullable<Uuid>,
         active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    complaint_feedback (id) {
+        id -> Uuid,
+        complaint_id -> Uuid,
+        rating -> Int2,
+        satisfied -> Bool,
+        comment -> Nullable<Text>,
         created_at -> Timestamptz,
     }
 }
@@ -101,6 +113,12 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        reopen_count -> Int4,
+        escalation_level -> Int2,
+        closed_reason -> Nullable<Text>,
+        finished_at -> Nullable<Timestamptz>,
+        first_response_at -> Nullable<Timestamptz>,
+        needs_redisposition -> Bool,
     }
 }
 
@@ -118,6 +136,57 @@ diesel::table! {
         valid_from -> Date,
         valid_to -> Nullable<Date>,
         created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dispositions (id) {
+        id -> Uuid,
+        complaint_id -> Uuid,
+        unit_id -> Uuid,
+        delegated_to -> Nullable<Uuid>,
+        status -> Text,
+        instruction -> Text,
+        share_contact -> Bool,
+        due_at -> Timestamptz,
+        return_reason -> Nullable<Text>,
+        return_note -> Nullable<Text>,
+        escalation_level -> Int2,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    escalations (id) {
+        id -> Uuid,
+        complaint_id -> Uuid,
+        disposition_id -> Nullable<Uuid>,
+        deadline -> Text,
+        level -> Int2,
+        due_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Uuid,
+        disposition_id -> Uuid,
+        complaint_id -> Uuid,
+        body -> Text,
+        visibility -> Text,
+        #[sql_name = "final"]
+        final_ -> Bool,
+        status -> Text,
+        rejection_reason -> Nullable<Text>,
+        created_by -> Uuid,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        version -> Int4,
         created_at -> Timestamptz,
     }
 }
@@ -142,6 +211,20 @@ diesel::table! {
         nonce -> Bytea,
         response -> Bytea,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        complaint_id -> Nullable<Uuid>,
+        disposition_id -> Nullable<Uuid>,
+        follow_up_id -> Nullable<Uuid>,
+        message -> Text,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -207,6 +290,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        inspectorate -> Bool,
     }
 }
 
@@ -229,9 +313,11 @@ diesel::table! {
 }
 
 diesel::joinable!(attachments -> complaints (complaint_id));
+diesel::joinable!(attachments -> follow_ups (follow_up_id));
 diesel::joinable!(attachments -> users (uploaded_by));
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(categories -> units (pemda_id));
+diesel::joinable!(complaint_feedback -> complaints (complaint_id));
 diesel::joinable!(complaint_reporters -> complaints (complaint_id));
 diesel::joinable!(complaint_supplements -> complaints (complaint_id));
 diesel::joinable!(complaints -> categories (category_id));
@@ -241,7 +327,17 @@ diesel::joinable!(complaints -> units (pemda_id));
 diesel::joinable!(complaints -> users (created_by));
 diesel::joinable!(deadline_policies -> units (pemda_id));
 diesel::joinable!(deadline_policies -> users (created_by));
+diesel::joinable!(dispositions -> complaints (complaint_id));
+diesel::joinable!(dispositions -> users (created_by));
+diesel::joinable!(escalations -> complaints (complaint_id));
+diesel::joinable!(escalations -> dispositions (disposition_id));
+diesel::joinable!(follow_ups -> complaints (complaint_id));
+diesel::joinable!(follow_ups -> dispositions (disposition_id));
 diesel::joinable!(holidays -> units (pemda_id));
+diesel::joinable!(notifications -> complaints (complaint_id));
+diesel::joinable!(notifications -> dispositions (disposition_id));
+diesel::joinable!(notifications -> follow_ups (follow_up_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(regions -> units (pemda_id));
 diesel::joinable!(reporter_access_log -> complaints (complaint_id));
@@ -254,12 +350,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     audit_events,
     categories,
+    complaint_feedback,
     complaint_reporters,
     complaint_supplements,
     complaints,
     deadline_policies,
+    dispositions,
+    escalations,
+    follow_ups,
     holidays,
     idempotency_keys,
+    notifications,
     refresh_tokens,
     regions,
     reporter_access_log,

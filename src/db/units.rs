@@ -20,6 +20,7 @@ pub struct UnitRow {
     pub short_name: Option<String>,
     pub parent_id: Option<Uuid>,
     pub active: bool,
+    pub inspectorate: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -36,6 +37,7 @@ pub struct NewUnitRow<'a> {
     pub short_name: Option<&'a str>,
     pub parent_id: Option<Uuid>,
     pub active: bool,
+    pub inspectorate: bool,
 }
 
 /// Changed columns of a unit; `None` leaves a column as it is.
@@ -46,6 +48,7 @@ pub struct UnitChanges {
     pub short_name: Option<Option<String>>,
     pub parent_id: Option<Option<Uuid>>,
     pub active: Option<bool>,
+    pub inspectorate: Option<bool>,
 }
 
 /// Filters of the unit list.
@@ -101,7 +104,7 @@ pub async fn ancestry(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec
              UNION ALL \
              SELECT p.*, up.depth + 1 FROM units p JOIN up ON p.id = up.parent_id WHERE up.depth < 64 \
          ) \
-         SELECT id, kind, code, name, short_name, parent_id, active, version, created_at, updated_at \
+         SELECT id, kind, code, name, short_name, parent_id, active, inspectorate, version, created_at, updated_at \
          FROM up ORDER BY depth",
     )
     .bind::<SqlUuid, _>(id)

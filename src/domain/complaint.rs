@@ -165,6 +165,22 @@ pub enum ComplaintAction {
     Archive,
     /// The main admin passes the report to another agency (bukan wewenang).
     Forward,
+    /// The main admin sends the report to one or more OPDs.
+    Dispose,
+    /// The first OPD accepted its disposition.
+    Accept,
+    /// Every OPD returned its disposition (wrong disposition, not its authority): back to the main admin.
+    ReturnAll,
+    /// Every accepted disposition has an approved final answer: the reporter's turn.
+    AnswerAll,
+    /// The reporter is satisfied.
+    Satisfy,
+    /// The reporter is not satisfied: the OPDs are asked again.
+    Dissatisfy,
+    /// The reporter did not respond within the window.
+    AutoClose,
+    /// The main admin reopens a finished report.
+    Reopen,
 }
 
 impl ComplaintAction {
@@ -176,6 +192,14 @@ impl ComplaintAction {
             ComplaintAction::Supplement => "supplement",
             ComplaintAction::Archive => "archive",
             ComplaintAction::Forward => "forward",
+            ComplaintAction::Dispose => "dispose",
+            ComplaintAction::Accept => "accept",
+            ComplaintAction::ReturnAll => "return_all",
+            ComplaintAction::AnswerAll => "answer_all",
+            ComplaintAction::Satisfy => "satisfy",
+            ComplaintAction::Dissatisfy => "dissatisfy",
+            ComplaintAction::AutoClose => "auto_close",
+            ComplaintAction::Reopen => "reopen",
         }
     }
 }
@@ -190,6 +214,13 @@ pub fn transition(from: ComplaintStatus, action: ComplaintAction) -> Result<Comp
         (S::Postponed, A::Supplement) => S::Submitted,
         (S::Submitted | S::Postponed | S::Verified, A::Archive) => S::Archived,
         (S::Submitted | S::Postponed | S::Verified, A::Forward) => S::Forwarded,
+        (S::Verified, A::Dispose) => S::Disposed,
+        (S::Disposed, A::Accept) => S::InProgress,
+        (S::Disposed, A::ReturnAll) => S::Verified,
+        (S::InProgress, A::AnswerAll) => S::AwaitingReporter,
+        (S::AwaitingReporter, A::Satisfy | A::AutoClose) => S::Finished,
+        (S::AwaitingReporter, A::Dissatisfy) => S::InProgress,
+        (S::Finished, A::Reopen) => S::InProgress,
         _ => {
             return Err(DomainError::conflict(
                 "invalid_transition",
@@ -338,10 +369,24 @@ mod tests {
     use super::ComplaintStatus as S;
     use super::*;
 
-    const ACTIONS: [ComplaintAction; 5] = [A::Verify, A::Postpone, A::Supplement, A::Archive, A::Forward];
+    const ACTIONS: [ComplaintAction; 13] = [
+        A::Verify,
+        A::Postpone,
+        A::Supplement,
+        A::Archive,
+        A::Forward,
+        A::Dispose,
+        A::Accept,
+        A::ReturnAll,
+        A::AnswerAll,
+        A::Satisfy,
+        A::Dissatisfy,
+        A::AutoClose,
+        A::Reopen,
+    ];
 
     /// Every allowed edge; every other (status, action) pair must be refused.
-    const EDGES: [(ComplaintStatus, ComplaintAction, ComplaintStatus); 10] = [
+    const EDGES: [(ComplaintStatus, ComplaintAction, ComplaintStatus); 18] = [
         (S::Submitted, A::Verify, S::Verified),
         (S::Postponed, A::Verify, S::Verified),
         (S::Submitted, A::Postpone, S::Postponed),
@@ -352,6 +397,14 @@ mod tests {
         (S::Submitted, A::Forward, S::Forwarded),
         (S::Postponed, A::Forward, S::Forwarded),
         (S::Verified, A::Forward, S::Forwarded),
+        (S::Verified, A::Dispose, S::Disposed),
+        (S::Disposed, A::Accept, S::InProgress),
+        (S::Disposed, A::ReturnAll, S::Verified),
+        (S::InProgress, A::AnswerAll, S::AwaitingReporter),
+        (S::AwaitingReporter, A::Satisfy, S::Finished),
+        (S::AwaitingReporter, A::AutoClose, S::Finished),
+        (S::AwaitingReporter, A::Dissatisfy, S::InProgress),
+        (S::Finished, A::Reopen, S::InProgress),
     ];
 
     #[test]

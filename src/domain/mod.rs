@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod calendar;
 pub mod complaint;
 pub mod deadlines;
+pub mod disposition;
 pub mod ids;
 pub mod role;
 pub mod unit;

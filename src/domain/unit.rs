@@ -128,6 +128,8 @@ pub struct NewUnit {
     pub parent_id: Option<UnitId>,
     /// Whether it is in use.
     pub active: bool,
+    /// Whether it is the Inspektorat (APIP), which receives supervision complaints.
+    pub inspectorate: bool,
 }
 
 /// Changes to a unit; `None` leaves a field alone, `Some(None)` clears an optional one.
@@ -141,6 +143,8 @@ pub struct UnitPatch {
     pub parent_id: Option<Option<UnitId>>,
     /// Activate or deactivate.
     pub active: Option<bool>,
+    /// Mark or unmark as the Inspektorat.
+    pub inspectorate: Option<bool>,
 }
 
 impl UnitPatch {
@@ -151,6 +155,7 @@ impl UnitPatch {
             ("short_name", self.short_name.is_some()),
             ("parent_id", self.parent_id.is_some()),
             ("active", self.active.is_some()),
+            ("inspectorate", self.inspectorate.is_some()),
         ]
         .into_iter()
         .filter_map(|(field, changed)| changed.then_some(field))

@@ -1,6 +1,7 @@
-//! Background work that runs inside `serve`: housekeeping now, deadline escalation later. Every job is safe with several
+//! Background work that runs inside `serve`: deadline escalation with auto-close, and housekeeping. Every job is safe with several
 //! instances running: each run takes a PostgreSQL advisory lock first, and a run that finds it taken skips its turn.
 
+pub mod deadlines;
 pub mod housekeeping;
 
 use std::time::Duration;
@@ -17,6 +18,9 @@ pub fn spawn(state: web::Data<AppState>, interval: Duration) {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if let Err(error) = deadlines::run(&state).await {
+                tracing::warn!(error = %error, "the deadline job failed; it will run again at the next tick");
+            }
             if let Err(error) = housekeeping::run(&state).await {
                 tracing::warn!(error = %error, "housekeeping failed; it will run again at the next tick");
             }

@@ -57,12 +57,17 @@ pub async fn download(
     let not_found = || ApiError::not_found("the attachment");
     let row = db::attachments::find(conn, id).await?.ok_or_else(not_found)?;
     match row.complaint_id {
-        Some(complaint) => {
-            complaints::readable(conn, caller, complaint).await.map_err(|err| match err {
-                ApiError::Forbidden { .. } => not_found(),
-                other => other,
-            })?;
-        }
+        Some(complaint) => match complaints::readable(conn, caller, complaint).await {
+            Ok(_) => {}
+            Err(ApiError::Forbidden { .. }) => {
+                // OPD staff see the attachments of complaints disposed to their unit.
+                let row = db::complaints::find(conn, complaint).await?.ok_or_else(not_found)?;
+                if !super::dispositions::opd_sees_complaint(conn, caller, &row).await? {
+                    return Err(not_found());
+                }
+            }
+            Err(other) => return Err(other),
+        },
         None if row.uploaded_by == Some(caller.id.0) => {}
         None => return Err(not_found()),
     }

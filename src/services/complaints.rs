@@ -204,6 +204,12 @@ pub async fn intake(
         version: 1,
         created_at: now,
         updated_at: now,
+        reopen_count: 0,
+        escalation_level: 0,
+        closed_reason: None,
+        finished_at: None,
+        first_response_at: None,
+        needs_redisposition: false,
     };
     let sealed_reporter = match complaint.reporter.as_ref().filter(|r| !r.is_empty()) {
         Some(reporter) => {
@@ -358,7 +364,8 @@ pub async fn public_view(
     Ok(PublicComplaint { row, events, reporter_name, is_reporter })
 }
 
-fn open_reporter(sealer: &Sealer, row: &ReporterRow) -> Result<ReporterIdentity, ApiError> {
+/// Opens a sealed reporter identity.
+pub fn open_reporter(sealer: &Sealer, row: &ReporterRow) -> Result<ReporterIdentity, ApiError> {
     let sealed = Sealed { nonce: row.nonce.clone(), ciphertext: row.ciphertext.clone() };
     let plain = sealer.open(row.complaint_id.as_bytes(), &sealed)?;
     Ok(serde_json::from_slice(&plain).map_err(anyhow::Error::new)?)
@@ -374,18 +381,8 @@ pub async fn supplement(
     body: String,
     attachment_ids: Vec<Uuid>,
 ) -> Result<ComplaintRow, ApiError> {
+    let row = reporter_complaint(conn, code, secret).await?;
     let not_found = || ApiError::not_found(format!("a report with the tracking code {code}"));
-    let row = match complaint::looks_like_tracking_code(code) {
-        true => db::complaints::find_by_tracking_code(conn, code).await?.ok_or_else(not_found)?,
-        false => return Err(not_found()),
-    };
-    if !secret_matches(&row, secret) {
-        return Err(if row.confidential {
-            not_found()
-        } else {
-            ApiError::forbidden("the reporter secret is missing or wrong")
-        });
-    }
     let now = state.clock.now();
     let timezone = state.settings.timezone;
     let calendar = reference::calendar(conn, row.pemda_id, timezone, now.with_timezone(&timezone).date_naive()).await?;
@@ -429,6 +426,28 @@ pub async fn supplement(
         Ok(updated)
     })
     .await
+}
+
+/// The report with this tracking code, for its reporter: the secret must match (403 when it does not; 404 for a
+/// confidential report, whose existence is not disclosed).
+pub async fn reporter_complaint(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+    secret: Option<&str>,
+) -> Result<ComplaintRow, ApiError> {
+    let not_found = || ApiError::not_found(format!("a report with the tracking code {code}"));
+    if !complaint::looks_like_tracking_code(code) {
+        return Err(not_found());
+    }
+    let row = db::complaints::find_by_tracking_code(conn, code).await?.ok_or_else(not_found)?;
+    if !secret_matches(&row, secret) {
+        return Err(if row.confidential {
+            not_found()
+        } else {
+            ApiError::forbidden("the reporter secret is missing or wrong")
+        });
+    }
+    Ok(row)
 }
 
 /// A step of the verification workflow, with what it carries.

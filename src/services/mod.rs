@@ -7,6 +7,7 @@ pub mod access;
 pub mod attachments;
 pub mod auth;
 pub mod complaints;
+pub mod dispositions;
 pub mod reference;
 pub mod seed;
 pub mod units;

@@ -20,6 +20,9 @@ use crate::services::reference::{NewPolicy, policy_row};
 /// National holidays and cuti bersama from the joint ministerial decrees (date, kind, name, source).
 const HOLIDAYS_CSV: &str = include_str!("../../seed/holidays-id.csv");
 
+/// The code of Sekadau's Inspektorat, which receives supervision complaints.
+const INSPECTORATE: &str = "SKD-INSPEKTORAT";
+
 /// Common complaint topics: code, name, parent code.
 const CATEGORIES: [(&str, &str, Option<&str>); 12] = [
     ("kesehatan", "Kesehatan", None),
@@ -121,6 +124,7 @@ async fn ensure_unit(
             short_name: Some(short_name),
             parent_id,
             active: true,
+            inspectorate: code == INSPECTORATE,
         })
         .on_conflict(units::code)
         .do_nothing()

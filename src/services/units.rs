@@ -34,6 +34,7 @@ pub async fn create_unit(conn: &mut AsyncPgConnection, actor: &AuthUser, unit: N
                 short_name: unit.short_name.as_deref(),
                 parent_id: unit.parent_id.map(|id| id.0),
                 active: unit.active,
+                inspectorate: unit.inspectorate,
             },
         )
         .await?;
@@ -76,6 +77,7 @@ pub async fn update_unit(
             short_name: patch.short_name.clone(),
             parent_id: patch.parent_id.map(|parent| parent.map(|p| p.0)),
             active: patch.active,
+            inspectorate: patch.inspectorate,
         };
         let updated = db::units::update(conn, id.0, expected_version, &changes)
             .await?

@@ -5,6 +5,7 @@ mod attachments;
 mod auth;
 mod cli;
 mod complaints;
+mod dispositions;
 mod errors;
 mod health;
 mod helpers;

@@ -107,6 +107,17 @@ pub struct ComplaintView {
     /// Past a deadline now (verification while waiting for it, else resolution).
     pub overdue: bool,
     pub verified_at: Option<DateTime<Utc>>,
+    /// When the first answer was published.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Every OPD returned it: the main admin must dispose it again.
+    pub needs_redisposition: bool,
+    /// How often it was reopened (reporter not satisfied, or by the admin).
+    pub reopen_count: i32,
+    /// 0 none; 1 reminder; 2 the OPD's head and the main admin; 3 flagged to the Inspektorat.
+    pub escalation_level: i16,
+    /// `satisfied` or `auto_closed`, once finished.
+    pub closed_reason: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
     /// Row version: the ETag, for `If-Match`.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -154,6 +165,12 @@ impl ComplaintView {
             },
             overdue,
             verified_at: row.verified_at,
+            first_response_at: row.first_response_at,
+            needs_redisposition: row.needs_redisposition,
+            reopen_count: row.reopen_count,
+            escalation_level: row.escalation_level,
+            closed_reason: row.closed_reason,
+            finished_at: row.finished_at,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,

@@ -51,6 +51,21 @@ pub struct PublicComplaintView {
     pub timeline: Vec<TimelineStep>,
     /// Only for the reporter (with the secret) while the report waits for them: what the admin asked for.
     pub requested_information: Option<String>,
+    /// The approved answers of the OPDs, oldest first (internal notes and drafts never appear).
+    pub answers: Vec<PublicAnswer>,
+    /// Until when the reporter may respond to the final answers (`POST .../feedback`).
+    pub reporter_reply_by: Option<DateTime<Utc>>,
+}
+
+/// A published answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicAnswer {
+    /// The unit that answered.
+    pub unit: String,
+    pub body: String,
+    #[serde(rename = "final")]
+    pub final_answer: bool,
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 fn secret(req: &HttpRequest) -> Option<String> {
@@ -113,6 +128,17 @@ async fn public_complaint(
         }
     }
     let status: ComplaintStatus = row.status.parse()?;
+    let mut answers = Vec::new();
+    for (answer, unit_id) in db::dispositions::published_answers(&mut conn, row.id).await? {
+        let unit =
+            db::units::find(&mut conn, unit_id).await?.map(|u| u.short_name.unwrap_or(u.name)).unwrap_or_default();
+        answers.push(PublicAnswer {
+            unit,
+            body: answer.body,
+            final_answer: answer.final_,
+            published_at: answer.decided_at,
+        });
+    }
     let view = PublicComplaintView {
         tracking_code: row.tracking_code,
         classification: row.classification.parse()?,
@@ -128,6 +154,8 @@ async fn public_complaint(
         timeline,
         requested_information: requested_information
             .filter(|_| found.is_reporter && status == ComplaintStatus::Postponed),
+        answers,
+        reporter_reply_by: row.reporter_reply_by,
     };
     Ok(view)
 }
@@ -184,6 +212,60 @@ pub async fn supplement_public_complaint(
         body.attachment_ids.unwrap_or_default(),
     )
     .await?;
+    drop(conn);
+    Ok(HttpResponse::Ok().json(public_complaint(&state, &tracking_code, secret.as_deref()).await?))
+}
+
+/// The reporter's response to the final answers.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// 1 (very poor) to 5 (very good).
+    #[validate(range(min = 1, max = 5))]
+    #[schema(minimum = 1, maximum = 5)]
+    pub rating: i16,
+    /// Satisfied closes the report; not satisfied sends it back to the OPDs.
+    pub satisfied: bool,
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub comment: Option<String>,
+}
+
+/// Respond to the answers: rate them and say whether you are satisfied.
+///
+/// Public, with the reporter secret in `X-Reporter-Secret` (403 without it; 404 for a confidential report). Only while
+/// the report awaits the reporter (409 otherwise). Satisfied finishes the report; not satisfied reopens the follow-up.
+/// Without a response by `reporter_reply_by` the report finishes by itself.
+#[utoipa::path(
+    tag = "public",
+    params(
+        ("tracking_code" = String, Path, description = "The tracking code"),
+        ("X-Reporter-Secret" = String, Header, description = "The secret given at filing"),
+    ),
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "Recorded", body = PublicComplaintView),
+        (status = 403, description = "Missing or wrong reporter secret", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The report is not waiting for the reporter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/public/complaints/{tracking_code}/feedback")]
+pub async fn create_public_feedback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tracking_code: web::Path<String>,
+    body: web::Json<FeedbackRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::check(&body);
+    let comment = body.comment.as_deref().map(|c| errors.take(required_text("comment", c)));
+    errors.finish()?;
+    let feedback =
+        services::dispositions::Feedback { rating: body.rating, satisfied: body.satisfied, comment: comment.flatten() };
+    let secret = secret(&req);
+    let mut conn = state.conn().await?;
+    services::dispositions::feedback(&state, &mut conn, &tracking_code, secret.as_deref(), feedback).await?;
     drop(conn);
     Ok(HttpResponse::Ok().json(public_complaint(&state, &tracking_code, secret.as_deref()).await?))
 }

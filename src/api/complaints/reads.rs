@@ -43,6 +43,9 @@ pub struct ComplaintListQuery {
     pub updated_after: Option<DateTime<Utc>>,
     /// Only complaints past a deadline now.
     pub overdue: Option<bool>,
+    /// Only complaints at this escalation level (0 to 3).
+    #[param(minimum = 0, maximum = 3)]
+    pub escalation_level: Option<i16>,
     /// Full-text search over title and body (web-search syntax: words, "phrases", -excluded).
     pub q: Option<String>,
     /// `created_at`, `updated_at` or `resolve_by`, with `-` for descending (default `-created_at`).
@@ -143,6 +146,7 @@ pub async fn list_complaints(
         updated_after: query.updated_after,
         overdue_at: query.overdue.filter(|overdue| *overdue).map(|_| now),
         q: q.map(str::to_owned),
+        escalation_level: query.escalation_level,
     };
     let rows = db::complaints::list(&mut conn, &filter, sort, descending, page.after, page.fetch_limit()).await?;
     let timezone = state.settings.timezone;

@@ -236,3 +236,47 @@ pub async fn forward_complaint(
     let step = WorkflowStep::Forward { agency: agency.unwrap_or_default(), reason: reason.unwrap_or_default() };
     apply(&state, &user, *id, if_match, step).await
 }
+
+/// Reopening a finished report.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenRequest {
+    #[validate(length(min = 1, max = 1000))]
+    #[schema(min_length = 1, max_length = 1000, example = "Pelapor menyampaikan jalan rusak kembali.")]
+    pub reason: String,
+}
+
+/// Reopen a finished report.
+///
+/// `admin` and `super_admin`; others get 403. From `finished` (409 otherwise) back to `in_progress`: the units whose
+/// dispositions were completed must answer again (they are notified); the reopen count rises.
+#[utoipa::path(
+    tag = "complaints",
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    request_body = ReopenRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Reopened", body = ComplaintView, headers(("ETag" = String))),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such complaint in your Pemda", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not finished", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/complaints/{id}/reopen")]
+pub async fn reopen_complaint(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<ReopenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::require(user.role, Action::ManageComplaints)?;
+    let mut errors = FieldErrors::check(&*body);
+    let reason = errors.take(required_text("reason", &body.reason));
+    errors.finish()?;
+    let mut conn = state.conn().await?;
+    let row =
+        services::dispositions::reopen(&state, &mut conn, &user, *id, if_match.0, reason.unwrap_or_default()).await?;
+    let view = ComplaintView::new(row, state.settings.timezone, state.clock.now())?;
+    Ok(with_etag(StatusCode::OK, view.version, &view))
+}

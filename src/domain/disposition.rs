@@ -1,0 +1,318 @@
+//! Dispositions (a complaint sent to an OPD), their follow-up answers, and deadline escalation levels.
+//!
+//! [`transition`] and [`follow_up_transition`] are the only places that decide a disposition's or an answer's new
+//! status.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::DomainError;
+use super::calendar::WorkingCalendar;
+
+/// Where a disposition stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DispositionStatus {
+    /// Sent, waiting for the OPD to accept or return it.
+    Sent,
+    /// Accepted: the OPD is following it up.
+    Accepted,
+    /// Returned as wrongly disposed or outside the OPD's authority.
+    Returned,
+    /// Passed down to a sub-unit; the OPD keeps responsibility.
+    Delegated,
+    /// A final answer was approved.
+    Completed,
+}
+
+/// Something that happens to a disposition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DispositionAction {
+    /// The OPD takes it on.
+    Accept,
+    /// The OPD sends it back to the main admin.
+    Return,
+    /// The OPD passes it to one of its sub-units.
+    Delegate,
+    /// A final answer was approved.
+    Complete,
+    /// The reporter was not satisfied, or the admin reopened: the OPD must answer again.
+    Reopen,
+}
+
+impl DispositionStatus {
+    /// Every status.
+    pub const ALL: [DispositionStatus; 5] = [
+        DispositionStatus::Sent,
+        DispositionStatus::Accepted,
+        DispositionStatus::Returned,
+        DispositionStatus::Delegated,
+        DispositionStatus::Completed,
+    ];
+
+    /// The name used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DispositionStatus::Sent => "sent",
+            DispositionStatus::Accepted => "accepted",
+            DispositionStatus::Returned => "returned",
+            DispositionStatus::Delegated => "delegated",
+            DispositionStatus::Completed => "completed",
+        }
+    }
+
+    /// Still expected to produce an answer (so its deadline can be missed).
+    pub fn is_open(self) -> bool {
+        matches!(self, DispositionStatus::Sent | DispositionStatus::Accepted | DispositionStatus::Delegated)
+    }
+
+    /// Taken on by the OPD (answers may be written).
+    pub fn is_taken_on(self) -> bool {
+        matches!(self, DispositionStatus::Accepted | DispositionStatus::Delegated)
+    }
+}
+
+impl std::str::FromStr for DispositionStatus {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DispositionStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| DomainError::invalid("status", "unknown_value", format!("unknown disposition status {s:?}")))
+    }
+}
+
+impl DispositionAction {
+    /// The action's name in the audit trail and in errors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DispositionAction::Accept => "accept",
+            DispositionAction::Return => "return",
+            DispositionAction::Delegate => "delegate",
+            DispositionAction::Complete => "complete",
+            DispositionAction::Reopen => "reopen",
+        }
+    }
+}
+
+/// The status a disposition moves to when `action` happens in status `from`.
+pub fn transition(from: DispositionStatus, action: DispositionAction) -> Result<DispositionStatus, DomainError> {
+    use DispositionAction as A;
+    use DispositionStatus as S;
+    match (from, action) {
+        (S::Sent, A::Accept) => Ok(S::Accepted),
+        (S::Sent, A::Return) => Ok(S::Returned),
+        // Delegating takes the report on as well.
+        (S::Sent | S::Accepted, A::Delegate) => Ok(S::Delegated),
+        (S::Accepted | S::Delegated, A::Complete) => Ok(S::Completed),
+        (S::Completed, A::Reopen) => Ok(S::Accepted),
+        _ => Err(DomainError::conflict(
+            "invalid_transition",
+            format!("a {} disposition cannot {}", from.as_str(), action.as_str()),
+        )),
+    }
+}
+
+/// Why an OPD returns a disposition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnReason {
+    /// Sent to the wrong OPD (salah disposisi).
+    WrongDisposition,
+    /// Not the Pemda's authority at all (bukan wewenang).
+    NotOurAuthority,
+}
+
+impl ReturnReason {
+    /// The name used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnReason::WrongDisposition => "wrong_disposition",
+            ReturnReason::NotOurAuthority => "not_our_authority",
+        }
+    }
+}
+
+/// Who may read a follow-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// An answer to the reporter, published once the pejabat penghubung approves it.
+    Public,
+    /// A note among staff, never shown to the reporter or the public.
+    Internal,
+}
+
+/// Where a follow-up stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpStatus {
+    /// A public answer waiting for the pejabat penghubung.
+    PendingApproval,
+    /// Approved and published.
+    Approved,
+    /// Sent back to the operator with a reason.
+    Rejected,
+    /// An internal note (needs no approval).
+    Internal,
+}
+
+impl FollowUpStatus {
+    /// Every status.
+    pub const ALL: [FollowUpStatus; 4] =
+        [FollowUpStatus::PendingApproval, FollowUpStatus::Approved, FollowUpStatus::Rejected, FollowUpStatus::Internal];
+
+    /// The name used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUpStatus::PendingApproval => "pending_approval",
+            FollowUpStatus::Approved => "approved",
+            FollowUpStatus::Rejected => "rejected",
+            FollowUpStatus::Internal => "internal",
+        }
+    }
+
+    /// The status a new follow-up starts in.
+    pub fn initial(visibility: Visibility) -> Self {
+        match visibility {
+            Visibility::Public => FollowUpStatus::PendingApproval,
+            Visibility::Internal => FollowUpStatus::Internal,
+        }
+    }
+}
+
+impl std::str::FromStr for FollowUpStatus {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FollowUpStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| DomainError::invalid("status", "unknown_value", format!("unknown follow-up status {s:?}")))
+    }
+}
+
+/// The pejabat penghubung's decision on a public answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Publish it.
+    Approve,
+    /// Send it back to the operator.
+    Reject,
+}
+
+/// The status an answer moves to on a decision.
+pub fn follow_up_transition(from: FollowUpStatus, decision: Decision) -> Result<FollowUpStatus, DomainError> {
+    match (from, decision) {
+        (FollowUpStatus::PendingApproval, Decision::Approve) => Ok(FollowUpStatus::Approved),
+        (FollowUpStatus::PendingApproval, Decision::Reject) => Ok(FollowUpStatus::Rejected),
+        _ => {
+            Err(DomainError::conflict("invalid_transition", format!("a {} follow-up cannot be decided", from.as_str())))
+        }
+    }
+}
+
+/// Working days after a missed deadline at which the escalation rises to level 2 (the OPD's head and the main admin)
+/// and level 3 (flagged to the Inspektorat). Level 1 (a reminder) comes as soon as the deadline passes.
+pub const ESCALATION_STEPS: [u32; 2] = [3, 5];
+
+/// The escalation level of a deadline at `now`: 0 before it, 1 once it passed, 2 and 3 after the further working days
+/// of [`ESCALATION_STEPS`].
+pub fn escalation_level(calendar: &WorkingCalendar, due: DateTime<Utc>, now: DateTime<Utc>) -> u8 {
+    if now < due {
+        return 0;
+    }
+    // The deadline is midnight after its last day; count the working days since that day.
+    let late = calendar.working_days_between(due - chrono::Duration::seconds(1), now);
+    if late >= ESCALATION_STEPS[1] {
+        3
+    } else if late >= ESCALATION_STEPS[0] {
+        2
+    } else {
+        1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DispositionAction as A;
+    use super::DispositionStatus as S;
+    use super::*;
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Pontianak;
+
+    const EDGES: [(DispositionStatus, DispositionAction, DispositionStatus); 7] = [
+        (S::Sent, A::Accept, S::Accepted),
+        (S::Sent, A::Return, S::Returned),
+        (S::Sent, A::Delegate, S::Delegated),
+        (S::Accepted, A::Delegate, S::Delegated),
+        (S::Accepted, A::Complete, S::Completed),
+        (S::Delegated, A::Complete, S::Completed),
+        (S::Completed, A::Reopen, S::Accepted),
+    ];
+
+    #[test]
+    fn every_disposition_edge_and_every_forbidden_one() {
+        let actions = [A::Accept, A::Return, A::Delegate, A::Complete, A::Reopen];
+        for from in DispositionStatus::ALL {
+            for action in actions {
+                let expected = EDGES.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
+                match expected {
+                    Some(to) => assert_eq!(transition(from, action), Ok(to)),
+                    None => assert!(
+                        matches!(
+                            transition(from, action),
+                            Err(DomainError::Conflict { code: "invalid_transition", .. })
+                        ),
+                        "{} --{}--> should be refused",
+                        from.as_str(),
+                        action.as_str()
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn open_and_taken_on_statuses() {
+        let open: Vec<_> = DispositionStatus::ALL.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(open, [S::Sent, S::Accepted, S::Delegated]);
+        let taken: Vec<_> = DispositionStatus::ALL.into_iter().filter(|s| s.is_taken_on()).collect();
+        assert_eq!(taken, [S::Accepted, S::Delegated]);
+    }
+
+    #[test]
+    fn only_a_pending_answer_is_decided() {
+        assert_eq!(
+            follow_up_transition(FollowUpStatus::PendingApproval, Decision::Approve),
+            Ok(FollowUpStatus::Approved)
+        );
+        assert_eq!(
+            follow_up_transition(FollowUpStatus::PendingApproval, Decision::Reject),
+            Ok(FollowUpStatus::Rejected)
+        );
+        for from in [FollowUpStatus::Approved, FollowUpStatus::Rejected, FollowUpStatus::Internal] {
+            for decision in [Decision::Approve, Decision::Reject] {
+                assert!(follow_up_transition(from, decision).is_err());
+            }
+        }
+        assert_eq!(FollowUpStatus::initial(Visibility::Public), FollowUpStatus::PendingApproval);
+        assert_eq!(FollowUpStatus::initial(Visibility::Internal), FollowUpStatus::Internal);
+    }
+
+    #[test]
+    fn escalation_rises_with_working_days_late() {
+        let calendar = WorkingCalendar::new(Pontianak, []);
+        // Due at the end of Monday 23 November 2026.
+        let due = Pontianak.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap().with_timezone(&Utc);
+        let at = |d, h| Pontianak.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap().with_timezone(&Utc);
+        assert_eq!(escalation_level(&calendar, due, at(23, 16)), 0);
+        assert_eq!(escalation_level(&calendar, due, at(24, 8)), 1);
+        assert_eq!(escalation_level(&calendar, due, at(25, 8)), 1);
+        assert_eq!(escalation_level(&calendar, due, at(26, 8)), 2); // Tue, Wed, Thu: 3 working days late
+        assert_eq!(escalation_level(&calendar, due, at(28, 8)), 2); // Saturday does not count
+        assert_eq!(escalation_level(&calendar, due, at(30, 8)), 3); // Mon 30: 5 working days late
+    }
+}
