@@ -94,6 +94,8 @@ pub struct FollowUpView {
     pub created_by: Uuid,
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// Row version: send it as `If-Match` (`"1"`) when deciding.
+    pub version: i32,
     pub created_at: DateTime<Utc>,
 }
 
@@ -112,6 +114,7 @@ impl TryFrom<FollowUpRow> for FollowUpView {
             created_by: row.created_by,
             decided_by: row.decided_by,
             decided_at: row.decided_at,
+            version: row.version,
             created_at: row.created_at,
         })
     }
@@ -124,6 +127,8 @@ pub struct DispositionDetail {
     /// The complaint's content (never reporter identity).
     pub complaint: ComplaintView,
     pub attachments: Vec<AttachmentView>,
+    /// The complaint's status steps with their dates, oldest first.
+    pub timeline: Vec<super::complaints::public::TimelineStep>,
     /// This disposition's follow-ups, internal notes included.
     pub follow_ups: Vec<FollowUpView>,
     /// The reporter's contact, only when the admin shared it and the report is neither anonymous nor confidential
@@ -292,12 +297,14 @@ pub async fn get_disposition(
     let contact = services::dispositions::shared_contact(&state, &mut conn, &user, &row, &complaint).await?;
     let attachments = db::attachments::of_complaint(&mut conn, complaint.id).await?;
     let follow_ups = db::dispositions::follow_ups_of_disposition(&mut conn, row.id).await?;
+    let events = db::audit::events_of(&mut conn, "complaint", complaint.id).await?;
     let now = state.clock.now();
     let version = row.version;
     let detail = DispositionDetail {
         disposition: DispositionView::new(row, now)?,
         complaint: ComplaintView::new(complaint, state.settings.timezone, now)?,
         attachments: attachments.into_iter().map(AttachmentView::from).collect(),
+        timeline: super::complaints::public::timeline(&events),
         follow_ups: follow_ups.into_iter().map(FollowUpView::try_from).collect::<Result<_, _>>()?,
         reporter_contact: contact,
     };
@@ -492,11 +499,12 @@ async fn decide(
     state: &AppState,
     user: &AuthUser,
     id: Uuid,
+    if_match: IfMatch,
     decision: Decision,
     reason: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    let row = services::dispositions::decide(state, &mut conn, user, id, decision, reason).await?;
+    let row = services::dispositions::decide(state, &mut conn, user, id, if_match.0, decision, reason).await?;
     Ok(HttpResponse::Ok().json(FollowUpView::try_from(row)?))
 }
 
@@ -507,7 +515,7 @@ async fn decide(
 /// answer completes the disposition; when every taken-on disposition is complete the complaint awaits the reporter.
 #[utoipa::path(
     tag = "dispositions",
-    params(("id" = Uuid, Path, description = "Follow-up id")),
+    params(("id" = Uuid, Path, description = "Follow-up id"), ("If-Match" = Option<String>, Header, description = "The follow-up's version, as an ETag")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Approved and published", body = FollowUpView),
@@ -521,8 +529,9 @@ pub async fn approve_follow_up(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    decide(&state, &user, *id, Decision::Approve, None).await
+    decide(&state, &user, *id, if_match, Decision::Approve, None).await
 }
 
 /// Reject an answer with a reason; it goes back to its author.
@@ -530,7 +539,7 @@ pub async fn approve_follow_up(
 /// As for approving.
 #[utoipa::path(
     tag = "dispositions",
-    params(("id" = Uuid, Path, description = "Follow-up id")),
+    params(("id" = Uuid, Path, description = "Follow-up id"), ("If-Match" = Option<String>, Header, description = "The follow-up's version, as an ETag")),
     request_body = RejectRequest,
     security(("bearer" = [])),
     responses(
@@ -545,10 +554,11 @@ pub async fn reject_follow_up(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
+    if_match: IfMatch,
     body: web::Json<RejectRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::check(&*body);
     let reason = errors.take(required_text("reason", &body.reason));
     errors.finish()?;
-    decide(&state, &user, *id, Decision::Reject, reason).await
+    decide(&state, &user, *id, if_match, Decision::Reject, reason).await
 }

@@ -506,6 +506,7 @@ pub async fn decide(
     conn: &mut AsyncPgConnection,
     actor: &AuthUser,
     follow_up_id: Uuid,
+    expected_version: Option<i32>,
     decision: Decision,
     reason: Option<String>,
 ) -> Result<FollowUpRow, ApiError> {
@@ -527,6 +528,7 @@ pub async fn decide(
             db::complaints::lock(conn, complaint.id).await?.ok_or_else(|| ApiError::not_found("the complaint"))?;
         let all = db::dispositions::lock_of_complaint(conn, current.id).await?;
         let follow_up = db::dispositions::lock_follow_up(conn, follow_up_id).await?.ok_or_else(not_found)?;
+        check_version(expected_version, follow_up.version)?;
         let from: FollowUpStatus = follow_up.status.parse()?;
         let to = disposition::follow_up_transition(from, decision).map_err(|err| conflict_with(err, from.as_str()))?;
         let decided =

@@ -660,3 +660,71 @@ async fn notifications_are_private_and_marked_read_once() {
     let anonymous = app.request(Method::GET, "/api/v1/notifications").send().await.unwrap();
     assert_problem(anonymous, StatusCode::UNAUTHORIZED, "missing_token").await;
 }
+
+#[tokio::test]
+async fn an_opd_downloads_the_evidence_reads_the_timeline_and_decides_only_current_answers() {
+    let app = app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let official = app.user(Role::OpdOfficial, "SKD-PUPR").await;
+    let stranger = app.user(Role::OpdOperator, "SKD-DINKES").await;
+    let boundary = "b";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"surat.pdf\"\r\n\r\n")
+            .into_bytes();
+    body.extend_from_slice(b"%PDF-1.7 bukti");
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let uploaded: Value = app
+        .request(Method::POST, "/api/v1/attachments")
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut with_file = report();
+    with_file["attachment_ids"] = json!([uploaded["id"]]);
+    let (complaint, _) = verified(&app, &admin, with_file).await;
+    let sent = dispose(&app, &admin, complaint, &["SKD-PUPR"], json!({})).await;
+
+    let file = format!("/api/v1/attachments/{}", id(&uploaded));
+    let download = app.authed(Method::GET, &file, &operator).send().await.unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF-1.7 bukti");
+    assert_problem(app.authed(Method::GET, &file, &stranger).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found")
+        .await;
+
+    let detail = get(&app, &operator, &format!("/api/v1/dispositions/{}", id(&sent[0]))).await;
+    let steps: Vec<&str> =
+        detail["timeline"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["submitted", "verified", "disposed"]);
+    assert_eq!(detail["attachments"][0]["id"], uploaded["id"]);
+
+    post(&app, &operator, &format!("/api/v1/dispositions/{}/accept", id(&sent[0])), json!({})).await;
+    let answer: Value = post(
+        &app,
+        &operator,
+        &format!("/api/v1/dispositions/{}/follow-ups", id(&sent[0])),
+        json!({ "body": "Jawaban.", "visibility": "public" }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let stale = app
+        .authed(Method::POST, &format!("/api/v1/follow-ups/{}/approve", id(&answer)), &official)
+        .header("if-match", "\"2\"")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(stale, StatusCode::PRECONDITION_FAILED, "stale_version").await;
+    let fresh = app
+        .authed(Method::POST, &format!("/api/v1/follow-ups/{}/approve", id(&answer)), &official)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
+}

@@ -24,6 +24,17 @@ pub struct TimelineStep {
     pub at: DateTime<Utc>,
 }
 
+/// The status steps of a complaint's audit trail, oldest first: every event that moved it to another status.
+pub fn timeline(events: &[crate::db::audit::AuditEventRow]) -> Vec<TimelineStep> {
+    events
+        .iter()
+        .filter_map(|event| {
+            let status = event.details.get("to")?.as_str()?.parse().ok()?;
+            Some(TimelineStep { status, at: event.occurred_at })
+        })
+        .collect()
+}
+
 /// A named reference (category or region).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NamedRef {
@@ -117,16 +128,13 @@ async fn public_complaint(
         }
         None => None,
     };
-    let mut timeline = Vec::new();
-    let mut requested_information = None;
-    for event in &found.events {
-        if let Some(status) = event.details.get("to").and_then(|to| to.as_str()).and_then(|to| to.parse().ok()) {
-            timeline.push(TimelineStep { status, at: event.occurred_at });
-        }
-        if event.action == "postpone" {
-            requested_information = event.details.get("reason").and_then(|r| r.as_str()).map(str::to_owned);
-        }
-    }
+    let timeline = timeline(&found.events);
+    let requested_information = found
+        .events
+        .iter()
+        .rev()
+        .find(|event| event.action == "postpone")
+        .and_then(|event| event.details.get("reason").and_then(|r| r.as_str()).map(str::to_owned));
     let status: ComplaintStatus = row.status.parse()?;
     let mut answers = Vec::new();
     for (answer, unit_id) in db::dispositions::published_answers(&mut conn, row.id).await? {
