@@ -138,8 +138,9 @@ impl Application {
                 .app_data(web::PayloadConfig::new(settings.body_limit))
                 .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
-                .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
+                // Outside CORS, so that its refusals (unknown origin, method, header) leave as problems too.
+                .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(telemetry::request_id))
         })

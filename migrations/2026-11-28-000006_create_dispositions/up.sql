@@ -23,6 +23,8 @@ CREATE TABLE dispositions (
     return_reason     text                 CHECK (return_reason IN ('wrong_disposition', 'not_our_authority')),
     return_note       text                 CHECK (length(return_note) BETWEEN 1 AND 1000),
     escalation_level  smallint    NOT NULL DEFAULT 0 CHECK (escalation_level BETWEEN 0 AND 3),
+    -- When this unit's first answer of the current round was published (reset when the complaint is reopened).
+    first_answer_at   timestamptz,
     created_by        uuid                 REFERENCES users (id),
     version           integer     NOT NULL DEFAULT 1,
     created_at        timestamptz NOT NULL DEFAULT now(),
@@ -72,19 +74,21 @@ CREATE TABLE complaint_feedback (
 
 CREATE INDEX complaint_feedback_complaint_idx ON complaint_feedback (complaint_id, created_at);
 
--- Missed deadlines. A level is recorded once per subject and deadline; the status never changes because of it.
+-- Missed deadlines. A level is recorded once per subject, deadline and round (a reopened complaint starts a new
+-- round); the status never changes because of it.
 CREATE TABLE escalations (
     id              uuid        PRIMARY KEY,
     complaint_id    uuid        NOT NULL REFERENCES complaints (id),
     disposition_id  uuid                 REFERENCES dispositions (id),
     deadline        text        NOT NULL CHECK (deadline IN ('verify', 'first_response', 'resolve')),
+    round           integer     NOT NULL DEFAULT 0 CHECK (round >= 0),
     level           smallint    NOT NULL CHECK (level BETWEEN 1 AND 3),
     due_at          timestamptz NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE UNIQUE INDEX escalations_once_key
-    ON escalations (complaint_id, coalesce(disposition_id, '00000000-0000-0000-0000-000000000000'::uuid), deadline, level);
+    ON escalations (complaint_id, coalesce(disposition_id, '00000000-0000-0000-0000-000000000000'::uuid), deadline, round, level);
 
 -- The notification outbox: one row per recipient, written in the transaction of the event. Webhook delivery to
 -- external systems will read from here.

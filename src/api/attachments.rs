@@ -71,15 +71,23 @@ pub async fn upload_attachment(
     }
     let max = state.settings.attachment_max_bytes;
     let mut upload = None;
+    // Everything in the form counts against one budget: other fields and extra files cannot be used to stream
+    // endless data.
+    let mut budget = max + 16 * 1024;
     while let Some(mut field) = form.try_next().await.map_err(multipart_error)? {
-        if field.name() != Some("file") {
-            // Drain fields we do not read, so the stream can move on.
-            while field.try_next().await.map_err(multipart_error)?.is_some() {}
+        if field.name() != Some("file") || upload.is_some() {
+            if field.name() == Some("file") {
+                return Err(ApiError::invalid_field("file", "one_file", "send one file per upload"));
+            }
+            while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
+                budget = budget.checked_sub(chunk.len()).ok_or(ApiError::PayloadTooLarge)?;
+            }
             continue;
         }
         let file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
         let mut bytes = Vec::new();
         while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
+            budget = budget.checked_sub(chunk.len()).ok_or(ApiError::PayloadTooLarge)?;
             if bytes.len() + chunk.len() > max {
                 return Err(ApiError::PayloadTooLarge);
             }

@@ -83,7 +83,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     FieldErrors::check(&*body).finish()?;
     let body = body.into_inner();
-    let client_ip = req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default();
+    let client_ip = super::client_ip(&req, &state.settings);
     let tokens = services::auth::login(&state, &body.email, body.password, &client_ip).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
 }

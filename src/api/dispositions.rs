@@ -208,6 +208,8 @@ pub async fn dispose_complaint(
 #[into_params(parameter_in = Query)]
 pub struct DispositionListQuery {
     pub status: Option<DispositionStatus>,
+    /// Only those sent to this unit (e.g. `status=returned&unit_id=…` counts an OPD's returns).
+    pub unit_id: Option<Uuid>,
     /// Only open dispositions past their due date.
     pub overdue: Option<bool>,
     /// Only this escalation level (0 to 3).
@@ -251,8 +253,13 @@ pub async fn list_dispositions(
         return Err(ApiError::invalid_field("escalation_level", "out_of_range", "between 0 and 3"));
     }
     let now = state.clock.now();
+    let units = match (scope.units, query.unit_id) {
+        (Some(mine), Some(unit)) => Some(mine.into_iter().filter(|u| *u == unit).collect()),
+        (None, Some(unit)) => Some(vec![unit]),
+        (scope_units, None) => scope_units,
+    };
     let filter = DispositionFilter {
-        units: scope.units,
+        units,
         pemda_ids: scope.pemda_ids,
         exclude_supervision: scope.exclude_supervision,
         status: query.status.map(|s| s.as_str().to_owned()),

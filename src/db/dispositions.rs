@@ -23,6 +23,7 @@ pub struct DispositionRow {
     pub return_reason: Option<String>,
     pub return_note: Option<String>,
     pub escalation_level: i16,
+    pub first_answer_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -38,6 +39,8 @@ pub struct DispositionChanges {
     pub return_reason: Option<Option<String>>,
     pub return_note: Option<Option<String>>,
     pub escalation_level: Option<i16>,
+    pub first_answer_at: Option<Option<DateTime<Utc>>>,
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// A row of `follow_ups`.
@@ -79,6 +82,7 @@ pub struct EscalationRow {
     pub complaint_id: Uuid,
     pub disposition_id: Option<Uuid>,
     pub deadline: String,
+    pub round: i32,
     pub level: i16,
     pub due_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,

@@ -39,6 +39,8 @@ pub enum DispositionAction {
     Complete,
     /// The reporter was not satisfied, or the admin reopened: the OPD must answer again.
     Reopen,
+    /// As [`DispositionAction::Reopen`], for a disposition its OPD had delegated: back to the same sub-unit.
+    ReopenDelegated,
 }
 
 impl DispositionStatus {
@@ -93,6 +95,7 @@ impl DispositionAction {
             DispositionAction::Delegate => "delegate",
             DispositionAction::Complete => "complete",
             DispositionAction::Reopen => "reopen",
+            DispositionAction::ReopenDelegated => "reopen_delegated",
         }
     }
 }
@@ -108,11 +111,19 @@ pub fn transition(from: DispositionStatus, action: DispositionAction) -> Result<
         (S::Sent | S::Accepted, A::Delegate) => Ok(S::Delegated),
         (S::Accepted | S::Delegated, A::Complete) => Ok(S::Completed),
         (S::Completed, A::Reopen) => Ok(S::Accepted),
+        (S::Completed, A::ReopenDelegated) => Ok(S::Delegated),
         _ => Err(DomainError::conflict(
             "invalid_transition",
             format!("a {} disposition cannot {}", from.as_str(), action.as_str()),
         )),
     }
+}
+
+/// Whether every disposition an OPD took on has its final answer approved: the moment the reporter's turn comes.
+/// Dispositions still `sent` (not taken on) or `returned` do not hold the complaint back; at least one must be done.
+pub fn all_answered(statuses: &[DispositionStatus]) -> bool {
+    let taken_on: Vec<_> = statuses.iter().filter(|s| s.is_taken_on() || **s == DispositionStatus::Completed).collect();
+    !taken_on.is_empty() && taken_on.iter().all(|s| **s == DispositionStatus::Completed)
 }
 
 /// Why an OPD returns a disposition.
@@ -243,7 +254,7 @@ mod tests {
     use chrono::TimeZone;
     use chrono_tz::Asia::Pontianak;
 
-    const EDGES: [(DispositionStatus, DispositionAction, DispositionStatus); 7] = [
+    const EDGES: [(DispositionStatus, DispositionAction, DispositionStatus); 8] = [
         (S::Sent, A::Accept, S::Accepted),
         (S::Sent, A::Return, S::Returned),
         (S::Sent, A::Delegate, S::Delegated),
@@ -251,11 +262,12 @@ mod tests {
         (S::Accepted, A::Complete, S::Completed),
         (S::Delegated, A::Complete, S::Completed),
         (S::Completed, A::Reopen, S::Accepted),
+        (S::Completed, A::ReopenDelegated, S::Delegated),
     ];
 
     #[test]
     fn every_disposition_edge_and_every_forbidden_one() {
-        let actions = [A::Accept, A::Return, A::Delegate, A::Complete, A::Reopen];
+        let actions = [A::Accept, A::Return, A::Delegate, A::Complete, A::Reopen, A::ReopenDelegated];
         for from in DispositionStatus::ALL {
             for action in actions {
                 let expected = EDGES.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
@@ -281,6 +293,17 @@ mod tests {
         assert_eq!(open, [S::Sent, S::Accepted, S::Delegated]);
         let taken: Vec<_> = DispositionStatus::ALL.into_iter().filter(|s| s.is_taken_on()).collect();
         assert_eq!(taken, [S::Accepted, S::Delegated]);
+    }
+
+    #[test]
+    fn the_reporters_turn_comes_when_every_taken_on_disposition_is_complete() {
+        assert!(all_answered(&[S::Completed]));
+        assert!(all_answered(&[S::Completed, S::Returned]));
+        assert!(all_answered(&[S::Completed, S::Sent]), "a unit that never reacted does not hold the reporter back");
+        assert!(!all_answered(&[S::Completed, S::Accepted]));
+        assert!(!all_answered(&[S::Completed, S::Delegated]));
+        assert!(!all_answered(&[S::Returned, S::Sent]));
+        assert!(!all_answered(&[]));
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Deadline escalation and auto-close. Each run looks at everything due now, so a missed tick (a restart, a pause)
-//! is caught up by the next one. Rows are claimed with `FOR UPDATE SKIP LOCKED`: several instances share the work
-//! and never handle a row twice; a level is recorded at most once (a unique index guards it too).
+//! Deadline escalation and auto-close. Each run looks at everything overdue now, so a missed tick (a restart, a
+//! pause) is caught up by the next one. Rows are claimed in batches with `FOR UPDATE SKIP LOCKED`: several instances
+//! share the work and never handle a row at the same time; each level is recorded at most once per deadline and round
+//! (a unique index guards it too).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,8 +14,9 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::complaints::{ComplaintChanges, ComplaintRow};
-use crate::db::dispositions::{DispositionChanges, DispositionRow, EscalationRow, NotificationRow};
-use crate::db::schema::{complaints, dispositions};
+use crate::db::dispositions::{DispositionRow, EscalationRow, NotificationRow};
+use crate::db::schema::{complaints, dispositions, escalations};
+use crate::domain::calendar::WorkingCalendar;
 use crate::domain::complaint::{self, ComplaintAction, ComplaintStatus};
 use crate::domain::disposition::escalation_level;
 use crate::services::reference;
@@ -34,14 +38,34 @@ pub struct DeadlineReport {
 pub async fn run(state: &AppState) -> anyhow::Result<DeadlineReport> {
     let mut conn = state.pool.get().await?;
     let now = state.clock.now();
+    let mut calendars = Calendars { timezone: state.settings.timezone, now, by_pemda: HashMap::new() };
     let auto_closed = auto_close(&mut conn, now).await?;
-    let escalations =
-        escalate_dispositions(state, &mut conn, now).await? + escalate_complaints(state, &mut conn, now).await?;
+    let escalations = escalate_dispositions(&mut conn, &mut calendars, now).await?
+        + escalate_complaints(&mut conn, &mut calendars, now).await?;
     let report = DeadlineReport { escalations, auto_closed };
     if report != DeadlineReport::default() {
         tracing::info!(escalations = report.escalations, auto_closed = report.auto_closed, "deadline job acted");
     }
     Ok(report)
+}
+
+/// Working-day calendars of the Pemda met in one run, loaded once each.
+struct Calendars {
+    timezone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+    by_pemda: HashMap<Uuid, WorkingCalendar>,
+}
+
+impl Calendars {
+    async fn of(&mut self, conn: &mut AsyncPgConnection, pemda: Uuid) -> anyhow::Result<&WorkingCalendar> {
+        if !self.by_pemda.contains_key(&pemda) {
+            // Deadlines missed up to a year ago still count their working days correctly.
+            let from = (self.now - chrono::Duration::days(400)).with_timezone(&self.timezone).date_naive();
+            let calendar = reference::calendar(conn, pemda, self.timezone, from).await?;
+            self.by_pemda.insert(pemda, calendar);
+        }
+        self.by_pemda.get(&pemda).ok_or_else(|| anyhow::anyhow!("calendar just loaded is missing"))
+    }
 }
 
 async fn auto_close(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
@@ -83,191 +107,220 @@ async fn auto_close(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow:
 }
 
 /// Who hears of an escalation: level 1 the responsible unit's staff (for a complaint-level deadline, the main
-/// admin); level 2 also the unit's officials and the Pemda's admins and leaders; level 3 also the Inspektorat.
-fn recipients(level: u8, unit_deadline: bool) -> (&'static [&'static str], &'static [&'static str]) {
-    let in_unit: &'static [&'static str] = if unit_deadline { &["opd_operator", "opd_official"] } else { &[] };
+/// admin); level 2 also the Pemda's admins and leaders; level 3 also the inspectors.
+fn recipients(level: u8, unit_roles: &'static [&'static str]) -> (&'static [&'static str], &'static [&'static str]) {
     let in_pemda: &'static [&'static str] = match level {
+        1 if !unit_roles.is_empty() => &[],
         1 => &["admin"],
         2 => &["admin", "leader"],
         _ => &["admin", "leader", "inspector"],
     };
-    (in_unit, in_pemda)
+    (unit_roles, in_pemda)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn record_levels(
-    conn: &mut AsyncPgConnection,
-    complaint: &ComplaintRow,
-    disposition: Option<&DispositionRow>,
-    deadline: &str,
+/// One deadline of one subject (a complaint, or one of its dispositions).
+struct Breach<'a> {
+    complaint: &'a ComplaintRow,
+    disposition: Option<&'a DispositionRow>,
+    deadline: &'static str,
     due_at: DateTime<Utc>,
-    from_level: u8,
-    to_level: u8,
-    responsible: Uuid,
-    pemda_units: &[Uuid],
+    /// Staff of the responsible unit who hear of it from level 1 (empty for complaint-level deadlines).
+    unit_roles: &'static [&'static str],
+}
+
+/// Records the levels of a breach not recorded yet; returns the level reached and how many were new.
+async fn escalate(
+    conn: &mut AsyncPgConnection,
+    calendars: &mut Calendars,
+    breach: Breach<'_>,
     now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
-    let mut recorded = 0;
-    for level in (from_level + 1)..=to_level {
+) -> anyhow::Result<(u8, usize)> {
+    let complaint = breach.complaint;
+    let round = complaint.reopen_count;
+    let mut query = escalations::table
+        .filter(escalations::complaint_id.eq(complaint.id))
+        .filter(escalations::deadline.eq(breach.deadline))
+        .filter(escalations::round.eq(round))
+        .select(diesel::dsl::max(escalations::level))
+        .into_boxed();
+    query = match breach.disposition {
+        Some(d) => query.filter(escalations::disposition_id.eq(d.id)),
+        None => query.filter(escalations::disposition_id.is_null()),
+    };
+    let recorded: Option<i16> = query.first(conn).await?;
+    let recorded = u8::try_from(recorded.unwrap_or(0)).unwrap_or(0);
+    let reached = escalation_level(calendars.of(conn, complaint.pemda_id).await?, breach.due_at, now);
+    let mut new = 0;
+    for level in (recorded + 1)..=reached {
         let row = EscalationRow {
             id: Uuid::now_v7(),
             complaint_id: complaint.id,
-            disposition_id: disposition.map(|d| d.id),
-            deadline: deadline.into(),
+            disposition_id: breach.disposition.map(|d| d.id),
+            deadline: breach.deadline.into(),
+            round,
             level: i16::from(level),
-            due_at,
+            due_at: breach.due_at,
             created_at: now,
         };
         if !db::dispositions::insert_escalation(conn, &row).await? {
             continue;
         }
-        recorded += 1;
-        let message =
-            format!("Pengaduan {}: tenggat {} terlewati (eskalasi tingkat {level})", complaint.tracking_code, deadline);
-        let mut notifications = Vec::new();
-        let (in_unit, in_pemda) = recipients(level, disposition.is_some());
-        let mut users = db::dispositions::recipients(conn, &[responsible], in_unit).await?;
-        users.extend(db::dispositions::recipients(conn, pemda_units, in_pemda).await?);
-        {
-            for user_id in users {
-                if notifications.iter().any(|n: &NotificationRow| n.user_id == user_id) {
-                    continue;
-                }
-                notifications.push(NotificationRow {
-                    id: Uuid::now_v7(),
-                    user_id,
-                    kind: "escalation".into(),
-                    complaint_id: Some(complaint.id),
-                    disposition_id: disposition.map(|d| d.id),
-                    follow_up_id: None,
-                    message: message.clone(),
-                    created_at: now,
-                    read_at: None,
-                });
-            }
-        }
+        new += 1;
+        let message = format!(
+            "Pengaduan {}: tenggat {} terlewati (eskalasi tingkat {level})",
+            complaint.tracking_code, breach.deadline
+        );
+        let (in_unit, in_pemda) = recipients(level, breach.unit_roles);
+        let mut users = match breach.disposition {
+            Some(d) => db::dispositions::recipients(conn, &[d.unit_id], in_unit).await?,
+            None => Vec::new(),
+        };
+        let pemda_units = db::units::subtree_ids(conn, complaint.pemda_id).await?;
+        users.extend(db::dispositions::recipients(conn, &pemda_units, in_pemda).await?);
+        users.sort();
+        users.dedup();
+        let notifications: Vec<NotificationRow> = users
+            .into_iter()
+            .map(|user_id| NotificationRow {
+                id: Uuid::now_v7(),
+                user_id,
+                kind: "escalation".into(),
+                complaint_id: Some(complaint.id),
+                disposition_id: breach.disposition.map(|d| d.id),
+                follow_up_id: None,
+                message: message.clone(),
+                created_at: now,
+                read_at: None,
+            })
+            .collect();
         db::dispositions::notify(conn, &notifications).await?;
-        let details = json!({ "deadline": deadline, "level": level, "disposition_id": disposition.map(|d| d.id), "due_at": due_at });
+        let details = json!({
+            "deadline": breach.deadline, "level": level, "round": round,
+            "disposition_id": breach.disposition.map(|d| d.id), "due_at": breach.due_at,
+        });
         db::audit::record(conn, NewAuditEvent::new(None, "complaint", complaint.id, "escalated", details)).await?;
     }
-    Ok(recorded)
+    Ok((reached.max(recorded), new))
 }
 
-/// Open dispositions past their first-response deadline with no published answer yet.
+/// Open dispositions past their first-response deadline whose unit has not published an answer in this round. Every
+/// candidate is visited each run (in id order, batch by batch), so none can be starved by others.
 async fn escalate_dispositions(
-    state: &AppState,
     conn: &mut AsyncPgConnection,
+    calendars: &mut Calendars,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
-    let timezone = state.settings.timezone;
-    conn.transaction(async |conn| {
-        let due: Vec<(DispositionRow, ComplaintRow)> = dispositions::table
-            .inner_join(complaints::table)
-            .filter(dispositions::status.eq_any(["sent", "accepted", "delegated"]))
-            .filter(dispositions::due_at.lt(now))
-            .filter(dispositions::escalation_level.lt(3))
-            .filter(complaints::first_response_at.is_null())
-            .select((DispositionRow::as_select(), ComplaintRow::as_select()))
-            .limit(BATCH)
-            .for_update()
-            .skip_locked()
-            .load(conn)
+    let mut recorded = 0;
+    let mut after = Uuid::nil();
+    loop {
+        let (count, last) = conn
+            .transaction(async |conn| {
+                let due: Vec<(DispositionRow, ComplaintRow)> = dispositions::table
+                    .inner_join(complaints::table)
+                    .filter(dispositions::status.eq_any(["sent", "accepted", "delegated"]))
+                    .filter(dispositions::due_at.lt(now))
+                    .filter(dispositions::first_answer_at.is_null())
+                    .filter(dispositions::id.gt(after))
+                    .order(dispositions::id)
+                    .select((DispositionRow::as_select(), ComplaintRow::as_select()))
+                    .limit(BATCH)
+                    .for_update()
+                    .skip_locked()
+                    .load(conn)
+                    .await?;
+                let mut recorded = 0;
+                for (disposition, complaint) in &due {
+                    // Supervision complaints reach the Inspektorat's inspectors only, never its OPD staff.
+                    let unit_roles: &'static [&'static str] =
+                        if complaint.supervision { &["inspector"] } else { &["opd_operator", "opd_official"] };
+                    let breach = Breach {
+                        complaint,
+                        disposition: Some(disposition),
+                        deadline: "first_response",
+                        due_at: disposition.due_at,
+                        unit_roles,
+                    };
+                    let (level, new) = escalate(conn, calendars, breach, now).await?;
+                    recorded += new;
+                    if i16::from(level) != disposition.escalation_level {
+                        // Not an edit of the disposition: its version (and so the OPD's If-Match) stays.
+                        diesel::update(dispositions::table.find(disposition.id))
+                            .set(dispositions::escalation_level.eq(i16::from(level)))
+                            .execute(conn)
+                            .await?;
+                    }
+                }
+                Ok::<_, anyhow::Error>((
+                    recorded,
+                    due.last().map(|(d, _)| d.id).filter(|_| due.len() == BATCH as usize),
+                ))
+            })
             .await?;
-        let mut recorded = 0;
-        for (disposition, complaint) in due {
-            let calendar = reference::calendar(
-                conn,
-                complaint.pemda_id,
-                timezone,
-                disposition.due_at.with_timezone(&timezone).date_naive(),
-            )
-            .await?;
-            let level = escalation_level(&calendar, disposition.due_at, now);
-            let current = u8::try_from(disposition.escalation_level).unwrap_or(0);
-            if level <= current {
-                continue;
-            }
-            let pemda_units = db::units::subtree_ids(conn, complaint.pemda_id).await?;
-            recorded += record_levels(
-                conn,
-                &complaint,
-                Some(&disposition),
-                "first_response",
-                disposition.due_at,
-                current,
-                level,
-                disposition.unit_id,
-                &pemda_units,
-                now,
-            )
-            .await?;
-            let changes = DispositionChanges { escalation_level: Some(i16::from(level)), ..Default::default() };
-            db::dispositions::update(conn, disposition.id, &changes, now).await?;
+        recorded += count;
+        match last {
+            Some(last) => after = last,
+            None => return Ok(recorded),
         }
-        Ok(recorded)
-    })
-    .await
+    }
 }
 
 /// Complaints past their verification deadline (still unverified) or their resolution deadline (still open).
 async fn escalate_complaints(
-    state: &AppState,
     conn: &mut AsyncPgConnection,
+    calendars: &mut Calendars,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
-    let timezone = state.settings.timezone;
-    conn.transaction(async |conn| {
-        let due: Vec<ComplaintRow> = complaints::table
-            .filter(complaints::status.ne_all(["archived", "forwarded", "finished", "awaiting_reporter", "postponed"]))
-            .filter(complaints::escalation_level.lt(3))
-            .filter(
-                complaints::status
-                    .eq("submitted")
-                    .and(complaints::verify_by.lt(now))
-                    .or(complaints::resolve_by.lt(now)),
-            )
-            .select(ComplaintRow::as_select())
-            .limit(BATCH)
-            .for_update()
-            .skip_locked()
-            .load(conn)
-            .await?;
-        let mut recorded = 0;
-        for complaint in due {
-            let (deadline, due_at) =
-                if complaint.status == ComplaintStatus::Submitted.as_str() && complaint.verify_by < now {
-                    ("verify", complaint.verify_by)
-                } else {
-                    ("resolve", complaint.resolve_by)
-                };
-            let calendar =
-                reference::calendar(conn, complaint.pemda_id, timezone, due_at.with_timezone(&timezone).date_naive())
+    let mut recorded = 0;
+    let mut after = Uuid::nil();
+    loop {
+        let (count, last) = conn
+            .transaction(async |conn| {
+                let due: Vec<ComplaintRow> = complaints::table
+                    .filter(
+                        complaints::status.eq("submitted").and(complaints::verify_by.lt(now)).or(complaints::status
+                            .ne_all(["archived", "forwarded", "finished", "awaiting_reporter", "postponed"])
+                            .and(complaints::resolve_by.lt(now))),
+                    )
+                    .filter(complaints::id.gt(after))
+                    .order(complaints::id)
+                    .select(ComplaintRow::as_select())
+                    .limit(BATCH)
+                    .for_update()
+                    .skip_locked()
+                    .load(conn)
                     .await?;
-            let level = escalation_level(&calendar, due_at, now);
-            let current = u8::try_from(complaint.escalation_level).unwrap_or(0);
-            if level <= current {
-                continue;
-            }
-            let pemda_units = db::units::subtree_ids(conn, complaint.pemda_id).await?;
-            recorded += record_levels(
-                conn,
-                &complaint,
-                None,
-                deadline,
-                due_at,
-                current,
-                level,
-                complaint.pemda_id,
-                &pemda_units,
-                now,
-            )
+                let mut recorded = 0;
+                for complaint in &due {
+                    let mut highest = 0;
+                    let mut breaches = Vec::new();
+                    if complaint.status == ComplaintStatus::Submitted.as_str() && complaint.verify_by < now {
+                        breaches.push(("verify", complaint.verify_by));
+                    }
+                    let closed = complaint.status.parse::<ComplaintStatus>().map(|s| s.is_closed()).unwrap_or(true);
+                    if !closed && complaint.resolve_by < now {
+                        breaches.push(("resolve", complaint.resolve_by));
+                    }
+                    for (deadline, due_at) in breaches {
+                        let breach = Breach { complaint, disposition: None, deadline, due_at, unit_roles: &[] };
+                        let (level, new) = escalate(conn, calendars, breach, now).await?;
+                        recorded += new;
+                        highest = highest.max(level);
+                    }
+                    if i16::from(highest) > complaint.escalation_level {
+                        // Not an edit of the complaint: its version (and so a user's If-Match) stays.
+                        diesel::update(complaints::table.find(complaint.id))
+                            .set(complaints::escalation_level.eq(i16::from(highest)))
+                            .execute(conn)
+                            .await?;
+                    }
+                }
+                Ok::<_, anyhow::Error>((recorded, due.last().map(|c| c.id).filter(|_| due.len() == BATCH as usize)))
+            })
             .await?;
-            let changes = ComplaintChanges { escalation_level: Some(i16::from(level)), ..Default::default() };
-            // The complaint's own version is left alone: an escalation is not an edit, and must not make a user's
-            // If-Match stale.
-            diesel::update(complaints::table.find(complaint.id)).set(&changes).execute(conn).await?;
+        recorded += count;
+        match last {
+            Some(last) => after = last,
+            None => return Ok(recorded),
         }
-        Ok(recorded)
-    })
-    .await
+    }
 }

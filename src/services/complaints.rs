@@ -330,7 +330,8 @@ fn replay(sealer: &Sealer, request: &IdempotencyRequest, stored: &IdempotencyRow
 pub struct PublicComplaint {
     pub row: ComplaintRow,
     pub events: Vec<AuditEventRow>,
-    /// The reporter's name, unless the report is anonymous.
+    /// The reporter's name: only to the reporter themself (with the secret), never for an anonymous report. Tracking
+    /// codes are sequential, so showing names to anyone would let them be harvested.
     pub reporter_name: Option<String>,
     /// Whether the caller proved to be the reporter.
     pub is_reporter: bool,
@@ -352,7 +353,7 @@ pub async fn public_view(
     if row.confidential && !is_reporter {
         return Err(not_found());
     }
-    let reporter_name = if row.anonymous {
+    let reporter_name = if row.anonymous || !is_reporter {
         None
     } else {
         match db::complaints::reporter(conn, row.id).await? {
@@ -539,6 +540,20 @@ pub async fn apply(
                 changes.supervision = corrections.supervision;
                 changes.category_id = corrections.category_id;
                 changes.title = corrections.title.clone();
+                // The reporter chose their privacy: verification may add protection, never take it away.
+                if (corrections.anonymous == Some(false) && current.anonymous)
+                    || (corrections.confidential == Some(false) && current.confidential)
+                {
+                    return Err(ApiError::invalid_field(
+                        if corrections.anonymous == Some(false) && current.anonymous {
+                            "anonymous"
+                        } else {
+                            "confidential"
+                        },
+                        "cannot_reveal",
+                        "the reporter asked for this protection; it cannot be lifted",
+                    ));
+                }
                 changes.anonymous = corrections.anonymous;
                 changes.confidential = corrections.confidential;
                 changes.verified_at = Some(Some(now));

@@ -94,9 +94,14 @@ async fn notify_pemda(
     notify(conn, &units, roles, kind, message, complaint_id, disposition_id, follow_up_id, now).await
 }
 
-/// The roles of a unit that act on its dispositions: OPD liaison staff, and the inspectors of the Inspektorat.
-fn acting_roles(inspectorate: bool) -> &'static [&'static str] {
-    if inspectorate { &["opd_operator", "opd_official", "inspector"] } else { &["opd_operator", "opd_official"] }
+/// The roles of a unit that act on (and hear about) its dispositions: OPD liaison staff, and the inspectors of the
+/// Inspektorat; for a supervision complaint the inspectors only, since OPD roles never see those.
+fn acting_roles(inspectorate: bool, supervision: bool) -> &'static [&'static str] {
+    match (inspectorate, supervision) {
+        (_, true) => &["inspector"],
+        (true, false) => &["opd_operator", "opd_official", "inspector"],
+        (false, false) => &["opd_operator", "opd_official"],
+    }
 }
 
 /// A disposition request, checked field by field.
@@ -186,6 +191,7 @@ pub async fn dispose(
                 return_reason: None,
                 return_note: None,
                 escalation_level: 0,
+                first_answer_at: None,
                 created_by: Some(actor.id.0),
                 version: 1,
                 created_at: now,
@@ -193,7 +199,7 @@ pub async fn dispose(
             };
             let row = db::dispositions::insert(conn, &row).await?;
             let message = format!("Pengaduan {} didisposisikan ke unit Anda", current.tracking_code);
-            notify(conn, &[unit.id], acting_roles(unit.inspectorate), "disposition_received", message, complaint_id, Some(row.id), None, now)
+            notify(conn, &[unit.id], acting_roles(unit.inspectorate, current.supervision), "disposition_received", message, complaint_id, Some(row.id), None, now)
                 .await?;
             created.push(row);
         }
@@ -293,7 +299,17 @@ pub async fn shared_contact(
         user_id: actor.id.0,
         accessed_at: now,
     };
-    db::complaints::log_reporter_access(conn, &log).await?;
+    conn.transaction(async |conn| {
+        db::complaints::log_reporter_access(conn, &log).await?;
+        let details = json!({ "disposition_id": disposition.id, "shared_contact": true });
+        db::audit::record(
+            conn,
+            NewAuditEvent::new(Some(actor.id.0), "complaint", complaint.id, "reporter_read", details),
+        )
+        .await?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
     // Only contact details: never the NIK or the address.
     Ok(Some(ReporterIdentity {
         name: identity.name,
@@ -382,6 +398,18 @@ pub async fn act(
         }
         if to == DispositionStatus::Returned {
             let all_returned = all.iter().all(|d| d.id == id || d.status == DispositionStatus::Returned.as_str());
+            let statuses: Vec<DispositionStatus> =
+                all.iter().map(|d| if d.id == id { Ok(to) } else { status_of(d) }).collect::<Result<_, ApiError>>()?;
+            if complaint_status == ComplaintStatus::InProgress && disposition::all_answered(&statuses) {
+                // The other units had all answered: this return was the last thing holding the reporter back.
+                let (changes, details) = reporter_turn(conn, &current, state.settings.timezone, now).await?;
+                db::audit::record(
+                    conn,
+                    NewAuditEvent::new(Some(actor.id.0), "complaint", current.id, "answer_all", details),
+                )
+                .await?;
+                db::complaints::update(conn, current.id, &changes, now).await?;
+            }
             if all_returned && complaint_status == ComplaintStatus::Disposed {
                 complaint_changes.status = Some(complaint_step(&current, ComplaintAction::ReturnAll)?.as_str().into());
                 complaint_changes.needs_redisposition = Some(true);
@@ -512,7 +540,10 @@ pub async fn decide(
 ) -> Result<FollowUpRow, ApiError> {
     let not_found = || ApiError::not_found("the follow-up");
     let follow_up = db::dispositions::lock_follow_up(conn, follow_up_id).await?.ok_or_else(not_found)?;
-    let (row, complaint) = visible(conn, actor, follow_up.disposition_id).await.map_err(|_| not_found())?;
+    let (row, complaint) = visible(conn, actor, follow_up.disposition_id).await.map_err(|err| match err {
+        ApiError::NotFound(_) | ApiError::Forbidden { .. } => not_found(),
+        other => other,
+    })?;
     let target = db::units::find(conn, row.unit_id).await?.ok_or_else(|| ApiError::not_found("the unit"))?;
     let may_decide = row.unit_id == actor.unit_id.0
         && (actor.role == Role::OpdOfficial || (actor.role == Role::Inspector && target.inspectorate));
@@ -520,6 +551,12 @@ pub async fn decide(
         return Err(ApiError::forbidden(
             "answers are approved by the pejabat penghubung of the unit the complaint was sent to",
         ));
+    }
+    if follow_up.created_by == actor.id.0 {
+        return Err(ApiError::Forbidden {
+            code: "own_answer",
+            detail: "another person must decide on your own answer".into(),
+        });
     }
     let now = state.clock.now();
     let timezone = state.settings.timezone;
@@ -562,35 +599,36 @@ pub async fn decide(
         if current.first_response_at.is_none() {
             changes.first_response_at = Some(now);
         }
+        let mine = all.iter().find(|d| d.id == row.id).ok_or_else(|| ApiError::not_found("the disposition"))?;
+        let mut disposition_changes = DispositionChanges::default();
+        if mine.first_answer_at.is_none() {
+            disposition_changes.first_answer_at = Some(Some(now));
+        }
         let mut statuses: Vec<(Uuid, DispositionStatus)> =
             all.iter().map(|d| Ok((d.id, status_of(d)?))).collect::<Result<_, ApiError>>()?;
         if follow_up.final_ {
-            let mine = statuses
+            let entry = statuses
                 .iter_mut()
                 .find(|(id, _)| *id == row.id)
                 .ok_or_else(|| ApiError::not_found("the disposition"))?;
-            let completed = disposition::transition(mine.1, DispositionAction::Complete)
-                .map_err(|err| conflict_with(err, mine.1.as_str()))?;
-            mine.1 = completed;
-            let disposition_changes =
-                DispositionChanges { status: Some(completed.as_str().into()), ..Default::default() };
-            db::dispositions::update(conn, row.id, &disposition_changes, now).await?;
+            let from = entry.1;
+            let completed = disposition::transition(from, DispositionAction::Complete)
+                .map_err(|err| conflict_with(err, from.as_str()))?;
+            entry.1 = completed;
+            disposition_changes.status = Some(completed.as_str().into());
+            let details = json!({ "disposition_id": row.id, "unit_id": row.unit_id, "from": from, "to": completed });
+            db::audit::record(
+                conn,
+                NewAuditEvent::new(Some(actor.id.0), "complaint", current.id, "disposition_complete", details),
+            )
+            .await?;
         }
-        let live: Vec<DispositionStatus> =
-            statuses.iter().map(|(_, s)| *s).filter(|s| *s != DispositionStatus::Returned).collect();
-        let all_answered = !live.is_empty() && live.iter().all(|s| *s == DispositionStatus::Completed);
-        if all_answered && current.status == ComplaintStatus::InProgress.as_str() {
-            let to = complaint_step(&current, ComplaintAction::AnswerAll)?;
-            let policy =
-                db::reference::policies(conn, current.pemda_id).await?.into_iter().find(|p| p.id == current.policy_id);
-            let window = policy.map(|p| reference::policy_of(&p).reporter_window_days).unwrap_or(10);
-            let calendar =
-                reference::calendar(conn, current.pemda_id, timezone, now.with_timezone(&timezone).date_naive())
-                    .await?;
-            let reply_by = calendar.add_working_days(now, window);
-            changes.status = Some(to.as_str().into());
-            changes.reporter_reply_by = Some(Some(reply_by));
-            let details = json!({ "from": current.status, "to": to, "reporter_reply_by": reply_by });
+        db::dispositions::update(conn, row.id, &disposition_changes, now).await?;
+        let statuses: Vec<DispositionStatus> = statuses.into_iter().map(|(_, s)| s).collect();
+        if disposition::all_answered(&statuses) && current.status == ComplaintStatus::InProgress.as_str() {
+            let (turn, details) = reporter_turn(conn, &current, timezone, now).await?;
+            changes.status = turn.status;
+            changes.reporter_reply_by = turn.reporter_reply_by;
             db::audit::record(
                 conn,
                 NewAuditEvent::new(Some(actor.id.0), "complaint", current.id, "answer_all", details),
@@ -616,22 +654,64 @@ pub async fn decide(
     .await
 }
 
-/// Sends the OPDs whose dispositions were completed back to work (reporter dissatisfied, or admin reopened).
-async fn reopen_dispositions(
+/// The complaint's move to `awaiting_reporter`, with the reporter's window counted from now under its own policy.
+async fn reporter_turn(
     conn: &mut AsyncPgConnection,
+    current: &ComplaintRow,
+    timezone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Result<(ComplaintChanges, serde_json::Value), ApiError> {
+    let to = complaint_step(current, ComplaintAction::AnswerAll)?;
+    let policy = db::reference::policies(conn, current.pemda_id).await?.into_iter().find(|p| p.id == current.policy_id);
+    let window = policy.map(|p| reference::policy_of(&p).reporter_window_days).unwrap_or(10);
+    let calendar =
+        reference::calendar(conn, current.pemda_id, timezone, now.with_timezone(&timezone).date_naive()).await?;
+    let reply_by = calendar.add_working_days(now, window);
+    let changes = ComplaintChanges {
+        status: Some(to.as_str().into()),
+        reporter_reply_by: Some(Some(reply_by)),
+        ..Default::default()
+    };
+    Ok((changes, json!({ "from": current.status, "to": to, "reporter_reply_by": reply_by })))
+}
+
+/// Sends the OPDs whose dispositions were completed back to work (reporter dissatisfied, or admin reopened): a
+/// delegated one goes back to its sub-unit, each gets a fresh first-response deadline, and escalation starts over.
+async fn reopen_dispositions(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    actor: Option<Uuid>,
     complaint: &ComplaintRow,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    let timezone = state.settings.timezone;
+    let policy =
+        db::reference::policies(conn, complaint.pemda_id).await?.into_iter().find(|p| p.id == complaint.policy_id);
+    let days = policy.map(|p| reference::policy_of(&p).first_response_days).unwrap_or(5);
+    let calendar =
+        reference::calendar(conn, complaint.pemda_id, timezone, now.with_timezone(&timezone).date_naive()).await?;
     let all = db::dispositions::lock_of_complaint(conn, complaint.id).await?;
     for row in all.iter().filter(|d| d.status == DispositionStatus::Completed.as_str()) {
-        let to = disposition::transition(DispositionStatus::Completed, DispositionAction::Reopen)?;
-        let changes = DispositionChanges { status: Some(to.as_str().into()), ..Default::default() };
+        let action =
+            if row.delegated_to.is_some() { DispositionAction::ReopenDelegated } else { DispositionAction::Reopen };
+        let to = disposition::transition(DispositionStatus::Completed, action)?;
+        let changes = DispositionChanges {
+            status: Some(to.as_str().into()),
+            due_at: Some(calendar.add_working_days(now, days)),
+            first_answer_at: Some(None),
+            escalation_level: Some(0),
+            ..Default::default()
+        };
         db::dispositions::update(conn, row.id, &changes, now).await?;
+        let details =
+            json!({ "disposition_id": row.id, "unit_id": row.unit_id, "from": DispositionStatus::Completed, "to": to });
+        db::audit::record(conn, NewAuditEvent::new(actor, "complaint", complaint.id, "disposition_reopen", details))
+            .await?;
         let message = format!("Pengaduan {} dibuka kembali: mohon tindak lanjut ulang", complaint.tracking_code);
         let unit = db::units::find(conn, row.unit_id).await?;
-        let roles = acting_roles(unit.is_some_and(|u| u.inspectorate));
-        notify(conn, &[row.unit_id], roles, "complaint_reopened", message, complaint.id, Some(row.id), None, now)
-            .await?;
+        let roles = acting_roles(unit.is_some_and(|u| u.inspectorate), complaint.supervision);
+        let recipients: Vec<Uuid> = std::iter::once(row.unit_id).chain(row.delegated_to).collect();
+        notify(conn, &recipients, roles, "complaint_reopened", message, complaint.id, Some(row.id), None, now).await?;
     }
     Ok(())
 }
@@ -675,7 +755,7 @@ pub async fn feedback(
             changes.finished_at = Some(Some(now));
         } else {
             changes.reopen_count = Some(current.reopen_count + 1);
-            reopen_dispositions(conn, &current, now).await?;
+            reopen_dispositions(state, conn, None, &current, now).await?;
         }
         let updated = db::complaints::update(conn, current.id, &changes, now).await?;
         let details =
@@ -705,7 +785,7 @@ pub async fn reopen(
         }
         check_version(expected_version, current.version)?;
         let to = complaint_step(&current, ComplaintAction::Reopen)?;
-        reopen_dispositions(conn, &current, now).await?;
+        reopen_dispositions(state, conn, Some(actor.id.0), &current, now).await?;
         let changes = ComplaintChanges {
             status: Some(to.as_str().into()),
             reopen_count: Some(current.reopen_count + 1),

@@ -188,14 +188,29 @@ async fn seed_regions(
     Ok(())
 }
 
+/// Seeds the bundled holidays of each year the Pemda has no holidays for yet, so that dates an admin removed do not
+/// come back on the next run.
 async fn seed_holidays(
     conn: &mut AsyncPgConnection,
     pemda_id: uuid::Uuid,
     report: &mut SeedReport,
 ) -> Result<(), ApiError> {
-    for holiday in national_holidays(pemda_id)? {
-        if db::reference::insert_holiday(conn, &holiday).await? {
-            report.holidays_created += 1;
+    let holidays = national_holidays(pemda_id)?;
+    let mut years: Vec<i32> = holidays.iter().map(|h| chrono::Datelike::year(&h.date)).collect();
+    years.sort_unstable();
+    years.dedup();
+    for year in years {
+        let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
+        else {
+            continue;
+        };
+        if !db::reference::holiday_dates(conn, pemda_id, from, to).await?.is_empty() {
+            continue;
+        }
+        for holiday in holidays.iter().filter(|h| chrono::Datelike::year(&h.date) == year) {
+            if db::reference::insert_holiday(conn, holiday).await? {
+                report.holidays_created += 1;
+            }
         }
     }
     Ok(())

@@ -230,17 +230,22 @@ async fn staff_record_social_media_reports_with_their_source() {
 async fn the_public_follows_a_report_but_never_sees_who_filed_an_anonymous_one() {
     let app = spawn_seeded_app().await;
     let named = filed(&app, &report()).await;
-    let view: Value = app
-        .request(Method::GET, &format!("/api/v1/public/complaints/{}", named["tracking_code"].as_str().unwrap()))
+    let path = format!("/api/v1/public/complaints/{}", named["tracking_code"].as_str().unwrap());
+    let view: Value = app.request(Method::GET, &path).send().await.unwrap().json().await.unwrap();
+    assert!(view["reporter_name"].is_null(), "names are not harvestable by tracking code");
+    assert_eq!(view["timeline"][0]["status"], "submitted");
+    assert!(!view.to_string().contains("Budi") && !view.to_string().contains("081234567890"));
+    let mine: Value = app
+        .request(Method::GET, &path)
+        .header("x-reporter-secret", named["reporter_secret"].as_str().unwrap())
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(view["reporter_name"], "Budi Santoso");
-    assert_eq!(view["timeline"][0]["status"], "submitted");
-    assert!(!view.to_string().contains("6109010101900001") && !view.to_string().contains("081234567890"));
+    assert_eq!(mine["reporter_name"], "Budi Santoso");
+    assert!(!mine.to_string().contains("6109010101900001"));
 
     let mut body = report();
     body["anonymous"] = json!(true);
@@ -421,6 +426,13 @@ async fn verifying_moves_a_report_once_and_refuses_stale_or_repeated_steps() {
         (Some("verified"), Some(kesehatan.to_string().as_str()))
     );
     assert!(verified["verified_at"].is_string());
+
+    let mut private = report();
+    private["anonymous"] = json!(true);
+    let hidden = id_of(&app, &filed(&app, &private).await).await;
+    let reveal = act(&app, &admin, hidden, "verify", json!({ "anonymous": false })).await;
+    let problem = assert_problem(reveal, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "cannot_reveal");
 
     let again = act(&app, &admin, id, "verify", json!({})).await;
     let problem = assert_problem(again, StatusCode::CONFLICT, "invalid_transition").await;

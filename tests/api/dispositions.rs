@@ -430,6 +430,7 @@ async fn supervision_complaints_go_only_to_the_inspectorate_and_stay_hidden_from
     let app = app().await;
     let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
     let inspector = app.user(Role::Inspector, "SKD-INSPEKTORAT").await;
+    let second_inspector = app.user(Role::Inspector, "SKD-INSPEKTORAT").await;
     let opd_in_inspectorate = app.user(Role::OpdOperator, "SKD-INSPEKTORAT").await;
     let receipt = filed(&app, &report()).await;
     let complaint = id_of(&app, &receipt).await;
@@ -459,11 +460,14 @@ async fn supervision_complaints_go_only_to_the_inspectorate_and_stay_hidden_from
     .json()
     .await
     .unwrap();
-    assert_eq!(
-        post(&app, &inspector, &format!("/api/v1/follow-ups/{}/approve", id(&answer)), json!({})).await.status(),
-        StatusCode::OK
-    );
+    let own = post(&app, &inspector, &format!("/api/v1/follow-ups/{}/approve", id(&answer)), json!({})).await;
+    assert_problem(own, StatusCode::FORBIDDEN, "own_answer").await;
+    let approved =
+        post(&app, &second_inspector, &format!("/api/v1/follow-ups/{}/approve", id(&answer)), json!({})).await;
+    assert_eq!(approved.status(), StatusCode::OK);
     assert_eq!(status_of(&app, &admin, complaint).await["status"], "awaiting_reporter");
+    let opd_notes: Value = get(&app, &opd_in_inspectorate, "/api/v1/notifications").await;
+    assert!(opd_notes["items"].as_array().unwrap().is_empty(), "OPD roles are not told about supervision complaints");
 }
 
 #[tokio::test]
@@ -727,4 +731,81 @@ async fn an_opd_downloads_the_evidence_reads_the_timeline_and_decides_only_curre
         .await
         .unwrap();
     assert_eq!(fresh.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn one_unit_returning_while_the_other_answers_still_hands_the_report_to_the_reporter() {
+    for order in 0..2 {
+        let app = app().await;
+        let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+        let pupr_operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+        let pupr_official = app.user(Role::OpdOfficial, "SKD-PUPR").await;
+        let dinkes = app.user(Role::OpdOfficial, "SKD-DINKES").await;
+        let (complaint, _) = verified(&app, &admin, report()).await;
+        let sent = dispose(&app, &admin, complaint, &["SKD-PUPR", "SKD-DINKES"], json!({})).await;
+        let pupr_unit = app.unit_id("SKD-PUPR").await.to_string();
+        let pupr = sent.iter().find(|d| d["unit_id"] == pupr_unit.as_str()).unwrap().clone();
+        let other = sent.iter().find(|d| d["unit_id"] != pupr_unit.as_str()).unwrap().clone();
+        post(&app, &pupr_operator, &format!("/api/v1/dispositions/{}/accept", id(&pupr)), json!({})).await;
+        let answer: Value = post(
+            &app,
+            &pupr_operator,
+            &format!("/api/v1/dispositions/{}/follow-ups", id(&pupr)),
+            json!({ "body": "Selesai.", "visibility": "public", "final": true }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let (approve_path, return_path) = (
+            format!("/api/v1/follow-ups/{}/approve", id(&answer)),
+            format!("/api/v1/dispositions/{}/return", id(&other)),
+        );
+        let return_body = json!({ "reason": "wrong_disposition" });
+        let (approved, returned) = if order == 0 {
+            tokio::join!(
+                post(&app, &pupr_official, &approve_path, json!({})),
+                post(&app, &dinkes, &return_path, return_body)
+            )
+        } else {
+            let returned = post(&app, &dinkes, &return_path, return_body).await;
+            (post(&app, &pupr_official, &approve_path, json!({})).await, returned)
+        };
+        assert_eq!((approved.status(), returned.status()), (StatusCode::OK, StatusCode::OK));
+        let state = status_of(&app, &admin, complaint).await;
+        assert_eq!(state["status"], "awaiting_reporter", "order {order}: whichever commits last hands over");
+        assert!(state["deadlines"]["reporter_reply_by"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn opd_roles_never_see_who_filed_an_anonymous_or_confidential_report() {
+    let app = app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let official = app.user(Role::OpdOfficial, "SKD-PUPR").await;
+    for flag in ["anonymous", "confidential"] {
+        let mut body = report();
+        body[flag] = json!(true);
+        let (complaint, _) = verified(&app, &admin, body).await;
+        let sent = dispose(&app, &admin, complaint, &["SKD-PUPR"], json!({})).await;
+        for user in [&operator, &official] {
+            for path in [
+                format!("/api/v1/dispositions/{}", id(&sent[0])),
+                "/api/v1/dispositions".to_owned(),
+                "/api/v1/notifications".to_owned(),
+            ] {
+                let text = app.authed(Method::GET, &path, user).send().await.unwrap().text().await.unwrap();
+                for secret in ["Budi", "6109010101900001", "081234567890", "budi@example.com"] {
+                    assert!(!text.contains(secret), "{flag} report: {path} shows {secret}");
+                }
+            }
+            let identity = app
+                .authed(Method::GET, &format!("/api/v1/complaints/{complaint}/reporter"), user)
+                .send()
+                .await
+                .unwrap();
+            assert_problem(identity, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+    }
 }

@@ -114,6 +114,19 @@ async fn browsers_from_configured_origins_may_call_the_api() {
 
     let stranger = app.request(Method::GET, "/health").header("origin", "https://evil.example").send().await.unwrap();
     assert!(stranger.headers().get("access-control-allow-origin").is_none());
+    let refused = app
+        .request(Method::OPTIONS, "/api/v1/auth/login")
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.status().is_client_error());
+    assert_eq!(
+        refused.headers().get("content-type").unwrap(),
+        "application/problem+json",
+        "CORS refusals are problems too"
+    );
 }
 
 #[tokio::test]

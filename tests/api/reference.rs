@@ -91,6 +91,13 @@ async fn the_calendar_holds_the_national_holidays_and_admins_adjust_it() {
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     let gone = app.authed(Method::DELETE, "/api/v1/holidays/2027-01-05", &admin).send().await.unwrap();
     assert_problem(gone, StatusCode::NOT_FOUND, "not_found").await;
+    pengaduan::services::seed::seed(&mut app.conn().await).await.unwrap();
+    let after_seed: Value =
+        app.authed(Method::GET, "/api/v1/holidays?year=2027", &admin).send().await.unwrap().json().await.unwrap();
+    assert!(
+        after_seed.as_array().unwrap().iter().all(|h| h["date"] != "2027-01-05"),
+        "seeding again does not bring a removed date back"
+    );
     let bad_date = app.authed(Method::DELETE, "/api/v1/holidays/someday", &admin).send().await.unwrap();
     assert_problem(bad_date, StatusCode::BAD_REQUEST, "invalid_path").await;
 
