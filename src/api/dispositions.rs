@@ -97,6 +97,9 @@ pub struct FollowUpView {
     /// Row version: send it as `If-Match` (`"1"`) when deciding.
     pub version: i32,
     pub created_at: DateTime<Utc>,
+    /// Files on this follow-up (seen by whoever sees the disposition; on a published answer, by the reporter's
+    /// handlers too).
+    pub attachments: Vec<AttachmentView>,
 }
 
 impl TryFrom<FollowUpRow> for FollowUpView {
@@ -116,6 +119,7 @@ impl TryFrom<FollowUpRow> for FollowUpView {
             decided_at: row.decided_at,
             version: row.version,
             created_at: row.created_at,
+            attachments: Vec::new(),
         })
     }
 }
@@ -134,6 +138,24 @@ pub struct DispositionDetail {
     /// The reporter's contact, only when the admin shared it and the report is neither anonymous nor confidential
     /// (each read is logged).
     pub reporter_contact: Option<ReporterIdentity>,
+}
+
+/// Follow-up views with their files, in one query for all of them.
+async fn with_attachments(
+    conn: &mut diesel_async::AsyncPgConnection,
+    rows: Vec<FollowUpRow>,
+) -> Result<Vec<FollowUpView>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut files = db::attachments::of_follow_ups(conn, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let mut view = FollowUpView::try_from(row)?;
+            let (mine, rest): (Vec<_>, Vec<_>) = files.drain(..).partition(|file| file.follow_up_id == Some(view.id));
+            files = rest;
+            view.attachments = mine.into_iter().map(AttachmentView::from).collect();
+            Ok(view)
+        })
+        .collect()
 }
 
 /// Sending a complaint to units.
@@ -312,7 +334,7 @@ pub async fn get_disposition(
         complaint: ComplaintView::new(complaint, state.settings.timezone, now)?,
         attachments: attachments.into_iter().map(AttachmentView::from).collect(),
         timeline: super::complaints::public::timeline(&events),
-        follow_ups: follow_ups.into_iter().map(FollowUpView::try_from).collect::<Result<_, _>>()?,
+        follow_ups: with_attachments(&mut conn, follow_ups).await?,
         reporter_contact: contact,
     };
     Ok(with_etag(StatusCode::OK, version, &detail))
@@ -381,6 +403,7 @@ pub struct ReturnRequest {
         (status = 403, description = "Not staff of the target unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such disposition you may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not in a status that can be returned", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/dispositions/{id}/return")]
@@ -420,6 +443,7 @@ pub struct DelegateRequest {
         (status = 403, description = "Not staff of the target unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such disposition you may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not in a status that can be delegated", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/dispositions/{id}/delegate")]
@@ -489,7 +513,8 @@ pub async fn create_follow_up(
     };
     let mut conn = state.conn().await?;
     let row = services::dispositions::add_follow_up(&state, &mut conn, &user, *id, new).await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(FollowUpView::try_from(row)?))
+    let view = with_attachments(&mut conn, vec![row]).await?.pop();
+    Ok(HttpResponse::build(StatusCode::CREATED).json(view))
 }
 
 /// Rejecting an answer.
@@ -512,7 +537,8 @@ async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let row = services::dispositions::decide(state, &mut conn, user, id, if_match.0, decision, reason).await?;
-    Ok(HttpResponse::Ok().json(FollowUpView::try_from(row)?))
+    let view = with_attachments(&mut conn, vec![row]).await?.pop();
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Approve (publish) an answer.
@@ -529,6 +555,7 @@ async fn decide(
         (status = 403, description = "Not the unit's pejabat penghubung", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such follow-up you may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not waiting for approval", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/follow-ups/{id}/approve")]
@@ -554,6 +581,7 @@ pub async fn approve_follow_up(
         (status = 403, description = "Not the unit's pejabat penghubung", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such follow-up you may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not waiting for approval", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/follow-ups/{id}/reject")]

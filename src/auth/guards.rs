@@ -29,6 +29,16 @@ pub enum Action {
     ReadReporterIdentity,
     /// List the log of reporter-identity reads.
     ReadReporterAccessLog,
+    /// Send complaints to units, reopen finished ones.
+    DisposeComplaints,
+    /// List and read dispositions (OPD staff: their unit's only).
+    ReadDispositions,
+    /// Accept, return or delegate a disposition sent to one's unit.
+    ActOnDispositions,
+    /// Write follow-ups (answers and internal notes) on a disposition of one's unit.
+    WriteFollowUps,
+    /// Approve or reject the answers of one's unit (never one's own).
+    DecideAnswers,
 }
 
 /// Whether `role` may perform `action` somewhere within its reach.
@@ -43,6 +53,13 @@ pub fn allows(role: Role, action: Action) -> bool {
         }
         // The Inspektorat oversees complaint handling read-only; OPD staff see complaints through their dispositions.
         ReadComplaints | ReadReporterIdentity => matches!(role, SuperAdmin | Admin | Inspector),
+        DisposeComplaints => matches!(role, SuperAdmin | Admin),
+        ReadDispositions => !matches!(role, ActionPlanReviewer | Leader),
+        // Inspectors act for the Inspektorat, which receives supervision complaints; whether the unit is theirs (and
+        // the Inspektorat) is checked against the disposition.
+        ActOnDispositions => matches!(role, OpdOperator | OpdOfficial | Inspector),
+        WriteFollowUps => matches!(role, OpdOperator | Inspector),
+        DecideAnswers => matches!(role, OpdOfficial | Inspector),
     }
 }
 
@@ -137,6 +154,23 @@ mod tests {
             let allowed = matches!(role, Role::SuperAdmin | Role::Admin | Role::Inspector);
             assert_eq!(allows(role, Action::ReadComplaints), allowed, "{role}");
             assert_eq!(allows(role, Action::ReadReporterIdentity), allowed, "{role}");
+        }
+    }
+
+    #[test]
+    fn disposition_work_is_split_between_the_opd_roles() {
+        use Role::*;
+        let table = [
+            (Action::DisposeComplaints, vec![SuperAdmin, Admin]),
+            (Action::ReadDispositions, vec![SuperAdmin, Admin, OpdOperator, OpdOfficial, Inspector]),
+            (Action::ActOnDispositions, vec![OpdOperator, OpdOfficial, Inspector]),
+            (Action::WriteFollowUps, vec![OpdOperator, Inspector]),
+            (Action::DecideAnswers, vec![OpdOfficial, Inspector]),
+        ];
+        for (action, allowed) in table {
+            for role in Role::ALL {
+                assert_eq!(allows(role, action), allowed.contains(&role), "{role} {action:?}");
+            }
         }
     }
 

@@ -19,6 +19,7 @@ pub struct AttachmentRow {
     pub complaint_id: Option<Uuid>,
     pub uploaded_by: Option<Uuid>,
     pub uploaded_at: DateTime<Utc>,
+    pub follow_up_id: Option<Uuid>,
 }
 
 /// Inserts an upload.
@@ -52,17 +53,18 @@ pub async fn attach(
     diesel::update(attachments::table)
         .filter(attachments::id.eq_any(ids.to_vec()))
         .filter(attachments::complaint_id.is_null())
+        .filter(attachments::follow_up_id.is_null())
         .filter(attachments::uploaded_at.gt(since))
         .set(attachments::complaint_id.eq(complaint_id))
         .execute(conn)
         .await
 }
 
-/// Attaches a staff member's own uploads to a follow-up (and its complaint). Returns how many were attached.
+/// Attaches a staff member's own uploads to a follow-up (not to the complaint: a file on an internal note is seen only
+/// by those who see the note). Returns how many were attached.
 pub async fn attach_to_follow_up(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
-    complaint_id: Uuid,
     follow_up_id: Uuid,
     uploaded_by: Uuid,
     since: DateTime<Utc>,
@@ -70,9 +72,10 @@ pub async fn attach_to_follow_up(
     diesel::update(attachments::table)
         .filter(attachments::id.eq_any(ids.to_vec()))
         .filter(attachments::complaint_id.is_null())
+        .filter(attachments::follow_up_id.is_null())
         .filter(attachments::uploaded_by.eq(uploaded_by))
         .filter(attachments::uploaded_at.gt(since))
-        .set((attachments::complaint_id.eq(complaint_id), attachments::follow_up_id.eq(follow_up_id)))
+        .set(attachments::follow_up_id.eq(follow_up_id))
         .execute(conn)
         .await
 }
@@ -80,7 +83,10 @@ pub async fn attach_to_follow_up(
 /// Deletes uploads never attached and older than `before`; returns their content hashes.
 pub async fn delete_unattached_before(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<Vec<String>> {
     diesel::delete(
-        attachments::table.filter(attachments::complaint_id.is_null()).filter(attachments::uploaded_at.lt(before)),
+        attachments::table
+            .filter(attachments::complaint_id.is_null())
+            .filter(attachments::follow_up_id.is_null())
+            .filter(attachments::uploaded_at.lt(before)),
     )
     .returning(attachments::sha256)
     .get_results(conn)
@@ -91,5 +97,15 @@ pub async fn delete_unattached_before(conn: &mut AsyncPgConnection, before: Date
 pub async fn hash_in_use(conn: &mut AsyncPgConnection, sha256: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(attachments::table.filter(attachments::sha256.eq(sha256))))
         .get_result(conn)
+        .await
+}
+
+/// The attachments of these follow-ups, in upload order.
+pub async fn of_follow_ups(conn: &mut AsyncPgConnection, follow_up_ids: &[Uuid]) -> QueryResult<Vec<AttachmentRow>> {
+    attachments::table
+        .filter(attachments::follow_up_id.eq_any(follow_up_ids.to_vec()))
+        .order((attachments::uploaded_at, attachments::id))
+        .select(AttachmentRow::as_select())
+        .load(conn)
         .await
 }

@@ -227,6 +227,11 @@ pub async fn lock_follow_up(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResu
     follow_ups::table.find(id).select(FollowUpRow::as_select()).for_update().first(conn).await.optional()
 }
 
+/// The follow-up `id`.
+pub async fn find_follow_up(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<FollowUpRow>> {
+    follow_ups::table.find(id).select(FollowUpRow::as_select()).first(conn).await.optional()
+}
+
 /// Records the decision on a follow-up.
 pub async fn decide_follow_up(
     conn: &mut AsyncPgConnection,

@@ -42,6 +42,7 @@ pub async fn upload(
         complaint_id: None,
         uploaded_by: uploader.map(|u| u.id.0),
         uploaded_at: state.clock.now(),
+        follow_up_id: None,
     };
     Ok(db::attachments::insert(conn, &row).await?)
 }
@@ -68,8 +69,20 @@ pub async fn download(
             }
             Err(other) => return Err(other),
         },
-        None if row.uploaded_by == Some(caller.id.0) => {}
-        None => return Err(not_found()),
+        None => match row.follow_up_id {
+            // A file on a follow-up: whoever sees that disposition (its unit, the Pemda's admins and inspectors).
+            Some(follow_up) => {
+                let follow_up = db::dispositions::find_follow_up(conn, follow_up).await?.ok_or_else(not_found)?;
+                super::dispositions::visible(conn, caller, follow_up.disposition_id).await.map_err(
+                    |err| match err {
+                        ApiError::NotFound(_) | ApiError::Forbidden { .. } => not_found(),
+                        other => other,
+                    },
+                )?;
+            }
+            None if row.uploaded_by == Some(caller.id.0) => {}
+            None => return Err(not_found()),
+        },
     }
     let blobs = state.blobs.clone();
     let hash = row.sha256.clone();

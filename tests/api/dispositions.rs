@@ -809,3 +809,217 @@ async fn opd_roles_never_see_who_filed_an_anonymous_or_confidential_report() {
         }
     }
 }
+
+#[tokio::test]
+async fn unknown_ids_are_404_and_bad_requests_422() {
+    let app = app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let official = app.user(Role::OpdOfficial, "SKD-PUPR").await;
+    let nobody = Uuid::now_v7();
+    for (user, path, body) in [
+        (&official, format!("/api/v1/dispositions/{nobody}/accept"), json!({})),
+        (&official, format!("/api/v1/dispositions/{nobody}/return"), json!({ "reason": "wrong_disposition" })),
+        (&official, format!("/api/v1/dispositions/{nobody}/delegate"), json!({ "sub_unit_id": nobody })),
+        (
+            &operator,
+            format!("/api/v1/dispositions/{nobody}/follow-ups"),
+            json!({ "body": "x", "visibility": "internal" }),
+        ),
+        (&official, format!("/api/v1/follow-ups/{nobody}/approve"), json!({})),
+        (&official, format!("/api/v1/follow-ups/{nobody}/reject"), json!({ "reason": "x" })),
+        (
+            &admin,
+            format!("/api/v1/complaints/{nobody}/dispositions"),
+            json!({ "unit_ids": [nobody], "instruction": "x" }),
+        ),
+        (&admin, format!("/api/v1/complaints/{nobody}/postpone"), json!({ "reason": "x" })),
+        (&admin, format!("/api/v1/complaints/{nobody}/archive"), json!({ "reason": "spam" })),
+        (&admin, format!("/api/v1/complaints/{nobody}/forward"), json!({ "agency": "x", "reason": "y" })),
+        (&admin, format!("/api/v1/complaints/{nobody}/reopen"), json!({ "reason": "x" })),
+    ] {
+        assert_problem(post(&app, user, &path, body).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    for path in [
+        format!("/api/v1/dispositions/{nobody}"),
+        format!("/api/v1/complaints/{nobody}/events"),
+        format!("/api/v1/complaints/{nobody}/reporter"),
+        format!("/api/v1/attachments/{nobody}"),
+    ] {
+        assert_problem(
+            app.authed(Method::GET, &path, &admin).send().await.unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    for action in ["feedback", "supplement"] {
+        let response = app
+            .request(Method::POST, &format!("/api/v1/public/complaints/SKD-2026-999999/{action}"))
+            .header("x-reporter-secret", "x")
+            .json(&json!({ "rating": 5, "satisfied": true }))
+            .send()
+            .await
+            .unwrap();
+        assert!(matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY), "{action}");
+    }
+
+    let mut no_identity = report();
+    no_identity.as_object_mut().unwrap().remove("reporter");
+    let (bare, _) = verified(&app, &admin, no_identity).await;
+    let missing_identity =
+        app.authed(Method::GET, &format!("/api/v1/complaints/{bare}/reporter"), &admin).send().await.unwrap();
+    assert_problem(missing_identity, StatusCode::NOT_FOUND, "not_found").await;
+
+    let sent = dispose(&app, &admin, bare, &["SKD-PUPR"], json!({})).await;
+    let again = post(
+        &app,
+        &admin,
+        &format!("/api/v1/complaints/{bare}/dispositions"),
+        json!({ "unit_ids": [app.unit_id("SKD-PUPR").await], "instruction": "x" }),
+    )
+    .await;
+    assert_problem(again, StatusCode::CONFLICT, "invalid_transition").await;
+    let bad_reason =
+        post(&app, &official, &format!("/api/v1/dispositions/{}/return", id(&sent[0])), json!({ "reason": "lazy" }))
+            .await;
+    assert_problem(bad_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let blank_note = post(
+        &app,
+        &official,
+        &format!("/api/v1/dispositions/{}/return", id(&sent[0])),
+        json!({ "reason": "wrong_disposition", "note": " " }),
+    )
+    .await;
+    assert_problem(blank_note, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    post(&app, &official, &format!("/api/v1/dispositions/{}/accept", id(&sent[0])), json!({})).await;
+    let blank = post(
+        &app,
+        &operator,
+        &format!("/api/v1/dispositions/{}/follow-ups", id(&sent[0])),
+        json!({ "body": "  ", "visibility": "public" }),
+    )
+    .await;
+    assert_problem(blank, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let answer: Value = post(
+        &app,
+        &operator,
+        &format!("/api/v1/dispositions/{}/follow-ups", id(&sent[0])),
+        json!({ "body": "x", "visibility": "public" }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let no_reason =
+        post(&app, &official, &format!("/api/v1/follow-ups/{}/reject", id(&answer)), json!({ "reason": " " })).await;
+    assert_problem(no_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let no_reopen_reason =
+        post(&app, &admin, &format!("/api/v1/complaints/{bare}/reopen"), json!({ "reason": "" })).await;
+    assert_problem(no_reopen_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn roles_outside_the_opd_workflow_are_refused_each_step() {
+    let app = app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let (complaint, _) = verified(&app, &admin, report()).await;
+    let sent = dispose(&app, &admin, complaint, &["SKD-PUPR"], json!({})).await;
+    post(&app, &operator, &format!("/api/v1/dispositions/{}/accept", id(&sent[0])), json!({})).await;
+    let answer: Value = post(
+        &app,
+        &operator,
+        &format!("/api/v1/dispositions/{}/follow-ups", id(&sent[0])),
+        json!({ "body": "x", "visibility": "public" }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let leader = app.user(Role::Leader, "SKD").await;
+    let reviewer = app.user(Role::ActionPlanReviewer, "SKD-BAGORG").await;
+    let foreign_inspector = app.user(Role::Inspector, "SKD-INSPEKTORAT").await;
+    for user in [&admin, &leader, &reviewer, &foreign_inspector] {
+        for (path, body) in [
+            (format!("/api/v1/dispositions/{}/return", id(&sent[0])), json!({ "reason": "wrong_disposition" })),
+            (format!("/api/v1/dispositions/{}/delegate", id(&sent[0])), json!({ "sub_unit_id": Uuid::now_v7() })),
+            (
+                format!("/api/v1/dispositions/{}/follow-ups", id(&sent[0])),
+                json!({ "body": "x", "visibility": "internal" }),
+            ),
+            (format!("/api/v1/follow-ups/{}/reject", id(&answer)), json!({ "reason": "x" })),
+            (format!("/api/v1/follow-ups/{}/approve", id(&answer)), json!({})),
+        ] {
+            let response = post(&app, user, &path, body).await;
+            assert!(
+                matches!(response.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{path}: {}",
+                response.status()
+            );
+            assert_eq!(response.headers().get("content-type").unwrap(), "application/problem+json");
+        }
+    }
+    for user in [&leader, &reviewer] {
+        let response =
+            app.authed(Method::GET, &format!("/api/v1/dispositions/{}", id(&sent[0])), user).send().await.unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    for (role, unit) in [(Role::Inspector, "SKD-INSPEKTORAT"), (Role::OpdOfficial, "SKD-PUPR")] {
+        let user = app.user(role, unit).await;
+        let reopen =
+            post(&app, &user, &format!("/api/v1/complaints/{complaint}/reopen"), json!({ "reason": "x" })).await;
+        assert_problem(reopen, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    let inspector_log =
+        app.authed(Method::GET, "/api/v1/reporter-access-log", &foreign_inspector).send().await.unwrap();
+    assert_problem(inspector_log, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
+#[tokio::test]
+async fn files_on_a_follow_up_stay_with_those_who_see_the_disposition() {
+    let app = app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let stranger = app.user(Role::OpdOperator, "SKD-DINKES").await;
+    let (complaint, _) = verified(&app, &admin, report()).await;
+    let sent = dispose(&app, &admin, complaint, &["SKD-PUPR", "SKD-DINKES"], json!({})).await;
+    let pupr_unit = app.unit_id("SKD-PUPR").await.to_string();
+    let pupr = sent.iter().find(|d| d["unit_id"] == pupr_unit.as_str()).unwrap().clone();
+    post(&app, &operator, &format!("/api/v1/dispositions/{}/accept", id(&pupr)), json!({})).await;
+    let boundary = "b";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"survei.pdf\"\r\n\r\n")
+            .into_bytes();
+    body.extend_from_slice(b"%PDF-1.7 survei");
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let uploaded: Value = app
+        .authed(Method::POST, "/api/v1/attachments", &operator)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let note = post(
+        &app,
+        &operator,
+        &format!("/api/v1/dispositions/{}/follow-ups", id(&pupr)),
+        json!({ "body": "Hasil survei.", "visibility": "internal", "attachment_ids": [uploaded["id"]] }),
+    )
+    .await;
+    assert_eq!(note.status(), StatusCode::CREATED);
+    let note: Value = note.json().await.unwrap();
+    assert_eq!(note["attachments"][0]["id"], uploaded["id"]);
+    let file = format!("/api/v1/attachments/{}", id(&uploaded));
+    assert_eq!(app.authed(Method::GET, &file, &operator).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.authed(Method::GET, &file, &admin).send().await.unwrap().status(), StatusCode::OK);
+    assert_problem(app.authed(Method::GET, &file, &stranger).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found")
+        .await;
+    let evidence = get(&app, &admin, &format!("/api/v1/complaints/{complaint}")).await;
+    assert!(evidence["attachments"].as_array().unwrap().is_empty(), "a note's file is not the reporter's evidence");
+    let detail = get(&app, &operator, &format!("/api/v1/dispositions/{}", id(&pupr))).await;
+    assert_eq!(detail["follow_ups"][0]["attachments"][0]["id"], uploaded["id"]);
+}

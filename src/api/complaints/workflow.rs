@@ -260,6 +260,7 @@ pub struct ReopenRequest {
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such complaint in your Pemda", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not finished", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/complaints/{id}/reopen")]
