@@ -47,7 +47,8 @@ POLICY=$("${PSQL[@]}" -c "SELECT id FROM deadline_policies WHERE pemda_id = '$PE
 COLUMNS="id, pemda_id, tracking_code, classification, supervision, channel, category_id, title, body, incident_date, \
 service_date, region_id, location, latitude, longitude, anonymous, confidential, source_url, source_platform, \
 source_captured_at, status, archive_reason, duplicate_of, forwarded_to, policy_id, verify_by, first_response_by, \
-resolve_by, reporter_reply_by, verified_at, reporter_secret_hash, created_by, version, created_at, updated_at"
+resolve_by, reporter_reply_by, verified_at, reporter_secret_hash, created_by, version, created_at, updated_at, \
+reopen_count, escalation_level, closed_reason, finished_at, first_response_at, needs_redisposition"
 LIST_SQL="SELECT $COLUMNS FROM complaints WHERE pemda_id = '$PEMDA' AND status = 'verified' AND category_id = '$CATEGORY' ORDER BY created_at DESC, id DESC LIMIT 21"
 SEARCH_SQL="SELECT $COLUMNS FROM complaints WHERE pemda_id = '$PEMDA' AND search @@ websearch_to_tsquery('simple', 'banjir longsor') ORDER BY created_at DESC, id DESC LIMIT 21"
 

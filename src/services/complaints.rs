@@ -379,6 +379,7 @@ pub async fn supplement(
     conn: &mut AsyncPgConnection,
     code: &str,
     secret: Option<&str>,
+    expected_version: Option<i32>,
     body: String,
     attachment_ids: Vec<Uuid>,
 ) -> Result<ComplaintRow, ApiError> {
@@ -393,6 +394,11 @@ pub async fn supplement(
     let max_attachments = state.settings.attachments_per_complaint;
     conn.transaction(async |conn| {
         let current = db::complaints::lock(conn, row.id).await?.ok_or_else(not_found)?;
+        if let Some(version) = expected_version
+            && version != current.version
+        {
+            return Err(ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) });
+        }
         let from: ComplaintStatus = current.status.parse()?;
         let to = complaint::transition(from, ComplaintAction::Supplement).map_err(|err| with_status(err, from))?;
         if !attachment_ids.is_empty() {

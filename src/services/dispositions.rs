@@ -731,6 +731,7 @@ pub async fn feedback(
     conn: &mut AsyncPgConnection,
     code: &str,
     secret: Option<&str>,
+    expected_version: Option<i32>,
     feedback: Feedback,
 ) -> Result<ComplaintRow, ApiError> {
     let complaint = complaints::reporter_complaint(conn, code, secret).await?;
@@ -738,6 +739,7 @@ pub async fn feedback(
     conn.transaction(async |conn| {
         let current =
             db::complaints::lock(conn, complaint.id).await?.ok_or_else(|| ApiError::not_found("the complaint"))?;
+        check_version(expected_version, current.version)?;
         let action = if feedback.satisfied { ComplaintAction::Satisfy } else { ComplaintAction::Dissatisfy };
         let to = complaint_step(&current, action)?;
         let row = FeedbackRow {

@@ -261,6 +261,15 @@ async fn a_satisfied_reporter_finishes_the_report_and_an_admin_may_reopen_it() {
         .unwrap();
     let problem = assert_problem(bad_rating, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["rating"]);
+    let stale = app
+        .request(Method::POST, &path)
+        .header("x-reporter-secret", receipt["reporter_secret"].as_str().unwrap())
+        .header("if-match", "\"1\"")
+        .json(&json!({ "rating": 5, "satisfied": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(stale, StatusCode::PRECONDITION_FAILED, "stale_version").await;
     let happy = app
         .request(Method::POST, &path)
         .header("x-reporter-secret", receipt["reporter_secret"].as_str().unwrap())

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::etag::IfMatch;
 use crate::api::validation::{FieldErrors, required_text};
 use crate::db;
 use crate::domain::complaint::{Classification, ComplaintStatus};
@@ -66,6 +67,8 @@ pub struct PublicComplaintView {
     pub answers: Vec<PublicAnswer>,
     /// Until when the reporter may respond to the final answers (`POST .../feedback`).
     pub reporter_reply_by: Option<DateTime<Utc>>,
+    /// Row version (also the `ETag`): send it as `If-Match` with a supplement or feedback.
+    pub version: i32,
 }
 
 /// A published answer.
@@ -94,7 +97,7 @@ fn secret(req: &HttpRequest) -> Option<String> {
         ("X-Reporter-Secret" = Option<String>, Header, description = "The secret given at filing"),
     ),
     responses(
-        (status = 200, description = "The report", body = PublicComplaintView),
+        (status = 200, description = "The report", body = PublicComplaintView, headers(("ETag" = String))),
         (status = 404, description = "No such report (or confidential without the secret)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -105,7 +108,7 @@ pub async fn get_public_complaint(
     tracking_code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view = public_complaint(&state, &tracking_code, secret(&req).as_deref()).await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(super::with_etag(actix_web::http::StatusCode::OK, view.version, &view))
 }
 
 async fn public_complaint(
@@ -164,6 +167,7 @@ async fn public_complaint(
             .filter(|_| found.is_reporter && status == ComplaintStatus::Postponed),
         answers,
         reporter_reply_by: row.reporter_reply_by,
+        version: row.version,
     };
     Ok(view)
 }
@@ -189,6 +193,7 @@ pub struct SupplementRequest {
     params(
         ("tracking_code" = String, Path, description = "The tracking code"),
         ("X-Reporter-Secret" = String, Header, description = "The secret given at filing"),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the tracking page last read"),
     ),
     request_body = SupplementRequest,
     responses(
@@ -196,6 +201,7 @@ pub struct SupplementRequest {
         (status = 403, description = "Missing or wrong reporter secret", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The report is not waiting for data", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/public/complaints/{tracking_code}/supplement")]
@@ -203,6 +209,7 @@ pub async fn supplement_public_complaint(
     req: HttpRequest,
     state: web::Data<AppState>,
     tracking_code: web::Path<String>,
+    if_match: IfMatch,
     body: web::Json<SupplementRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -216,6 +223,7 @@ pub async fn supplement_public_complaint(
         &mut conn,
         &tracking_code,
         secret.as_deref(),
+        if_match.0,
         text.unwrap_or_default(),
         body.attachment_ids.unwrap_or_default(),
     )
@@ -249,6 +257,7 @@ pub struct FeedbackRequest {
     params(
         ("tracking_code" = String, Path, description = "The tracking code"),
         ("X-Reporter-Secret" = String, Header, description = "The secret given at filing"),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the tracking page last read"),
     ),
     request_body = FeedbackRequest,
     responses(
@@ -256,6 +265,7 @@ pub struct FeedbackRequest {
         (status = 403, description = "Missing or wrong reporter secret", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The report is not waiting for the reporter", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/public/complaints/{tracking_code}/feedback")]
@@ -263,6 +273,7 @@ pub async fn create_public_feedback(
     req: HttpRequest,
     state: web::Data<AppState>,
     tracking_code: web::Path<String>,
+    if_match: IfMatch,
     body: web::Json<FeedbackRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -273,7 +284,8 @@ pub async fn create_public_feedback(
         services::dispositions::Feedback { rating: body.rating, satisfied: body.satisfied, comment: comment.flatten() };
     let secret = secret(&req);
     let mut conn = state.conn().await?;
-    services::dispositions::feedback(&state, &mut conn, &tracking_code, secret.as_deref(), feedback).await?;
+    services::dispositions::feedback(&state, &mut conn, &tracking_code, secret.as_deref(), if_match.0, feedback)
+        .await?;
     drop(conn);
     Ok(HttpResponse::Ok().json(public_complaint(&state, &tracking_code, secret.as_deref()).await?))
 }
