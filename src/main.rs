@@ -125,12 +125,13 @@ async fn run_with_database(command: Command, settings: Settings, database: &Data
             let mut conn = connect(database).await?;
             let report = services::seed::seed(&mut conn).await.map_err(api_error)?;
             eprintln!(
-                "seed done: {} unit(s) created, {} categories, {} regions, {} holidays, {} deadline policies",
+                "seed done: {} unit(s) created, {} categories, {} regions, {} holidays, {} deadline policies, {} action plan periods",
                 report.units_created,
                 report.categories_created,
                 report.regions_created,
                 report.holidays_created,
-                report.policies_created
+                report.policies_created,
+                report.action_plan_periods_created
             );
         }
         Command::User { action } => {

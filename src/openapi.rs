@@ -34,6 +34,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "attachments", description = "Evidence files"),
         (name = "dispositions", description = "Complaints sent to OPDs, their follow-ups and approvals"),
         (name = "notifications", description = "What each user must hear about"),
+        (name = "action plans", description = "Rencana Aksi: periods, forms, rows, submission, versions"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerScheme),

@@ -3,6 +3,7 @@
 //! A handler extracts, parses the request into domain types, calls one service or query function, and maps the result
 //! to a response type. Handler names are `<verb>_<resource>`; they become the OpenAPI operation ids.
 
+pub mod action_plans;
 pub mod attachments;
 pub mod auth;
 pub mod complaints;
@@ -75,6 +76,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(dispositions::reject_follow_up)
             .service(notifications::list_notifications)
             .service(notifications::read_notification)
+            .service(action_plans::create_action_plan_period)
+            .service(action_plans::list_action_plan_periods)
+            .service(action_plans::get_action_plan_period)
+            .service(action_plans::update_action_plan_period)
+            .service(action_plans::list_action_plans)
+            .service(action_plans::create_action_plan)
+            .service(action_plans::get_action_plan)
+            .service(action_plans::create_action_plan_row)
+            .service(action_plans::update_action_plan_row)
+            .service(action_plans::delete_action_plan_row)
+            .service(action_plans::submit_action_plan)
+            .service(action_plans::get_action_plan_version)
             .service(attachments::upload_attachment)
             .service(attachments::download_attachment),
     );

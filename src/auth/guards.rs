@@ -39,6 +39,10 @@ pub enum Action {
     WriteFollowUps,
     /// Approve or reject the answers of one's unit (never one's own).
     DecideAnswers,
+    /// Define Rencana Aksi periods and their matrices.
+    ManageActionPlanPeriods,
+    /// Open, fill in and submit one's own unit's Rencana Aksi form.
+    EditActionPlans,
 }
 
 /// Whether `role` may perform `action` somewhere within its reach.
@@ -60,6 +64,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         ActOnDispositions => matches!(role, OpdOperator | OpdOfficial | Inspector),
         WriteFollowUps => matches!(role, OpdOperator | Inspector),
         DecideAnswers => matches!(role, OpdOfficial | Inspector),
+        ManageActionPlanPeriods => matches!(role, SuperAdmin | Admin),
+        EditActionPlans => matches!(role, OpdOperator | OpdOfficial),
     }
 }
 
@@ -166,6 +172,8 @@ mod tests {
             (Action::ActOnDispositions, vec![OpdOperator, OpdOfficial, Inspector]),
             (Action::WriteFollowUps, vec![OpdOperator, Inspector]),
             (Action::DecideAnswers, vec![OpdOfficial, Inspector]),
+            (Action::ManageActionPlanPeriods, vec![SuperAdmin, Admin]),
+            (Action::EditActionPlans, vec![OpdOperator, OpdOfficial]),
         ];
         for (action, allowed) in table {
             for role in Role::ALL {

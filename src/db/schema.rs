@@ -7,6 +7,67 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    action_plan_period_units (period_id, role, unit_id) {
+        period_id -> Uuid,
+        unit_id -> Uuid,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    action_plan_periods (id) {
+        id -> Uuid,
+        pemda_id -> Uuid,
+        name -> Text,
+        first_year -> Int4,
+        last_year -> Int4,
+        legal_basis -> Nullable<Text>,
+        submission_deadline -> Nullable<Date>,
+        matrix -> Jsonb,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    action_plan_rows (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        position -> Int4,
+        template -> Bool,
+        cells -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    action_plan_versions (plan_id, number) {
+        plan_id -> Uuid,
+        number -> Int4,
+        rows -> Jsonb,
+        submitted_by -> Nullable<Uuid>,
+        submitted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    action_plans (id) {
+        id -> Uuid,
+        period_id -> Uuid,
+        unit_id -> Uuid,
+        status -> Text,
+        current_version -> Int4,
+        submitted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     attachments (id) {
         id -> Uuid,
         sha256 -> Text,
@@ -314,6 +375,15 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(action_plan_period_units -> action_plan_periods (period_id));
+diesel::joinable!(action_plan_period_units -> units (unit_id));
+diesel::joinable!(action_plan_periods -> units (pemda_id));
+diesel::joinable!(action_plan_rows -> action_plans (plan_id));
+diesel::joinable!(action_plan_versions -> action_plans (plan_id));
+diesel::joinable!(action_plan_versions -> users (submitted_by));
+diesel::joinable!(action_plans -> action_plan_periods (period_id));
+diesel::joinable!(action_plans -> units (unit_id));
+diesel::joinable!(action_plans -> users (created_by));
 diesel::joinable!(attachments -> complaints (complaint_id));
 diesel::joinable!(attachments -> follow_ups (follow_up_id));
 diesel::joinable!(attachments -> users (uploaded_by));
@@ -349,6 +419,11 @@ diesel::joinable!(tracking_sequences -> units (pemda_id));
 diesel::joinable!(users -> units (unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    action_plan_period_units,
+    action_plan_periods,
+    action_plan_rows,
+    action_plan_versions,
+    action_plans,
     attachments,
     audit_events,
     categories,

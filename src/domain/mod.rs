@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP or SQL: every rule can be unit-tested with plain values. The API layer parses requests
 //! into these types ("parse, don't validate"), so code that holds a domain value never checks it again.
 
+pub mod action_plan;
 pub mod attachment;
 pub mod calendar;
 pub mod complaint;

@@ -4,6 +4,7 @@
 //! enforce the rules that need the database, and return rows for the API layer to map.
 
 pub mod access;
+pub mod action_plans;
 pub mod attachments;
 pub mod auth;
 pub mod complaints;

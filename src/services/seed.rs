@@ -90,6 +90,8 @@ pub struct SeedReport {
     pub holidays_created: usize,
     /// Deadline-policy versions created.
     pub policies_created: usize,
+    /// Rencana Aksi periods created.
+    pub action_plan_periods_created: usize,
 }
 
 /// Creates the reference data that is missing.
@@ -104,6 +106,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> Result<SeedReport, ApiError> 
         seed_regions(conn, pemda_id, &mut report).await?;
         seed_holidays(conn, pemda_id, &mut report).await?;
         seed_policies(conn, pemda_id, &mut report).await?;
+        seed_action_plan_period(conn, pemda_id, &mut report).await?;
         Ok(report)
     })
     .await
@@ -250,6 +253,49 @@ async fn seed_policies(
         db::reference::insert_policy(conn, &policy_row(UnitId(pemda_id), &new, None)).await?;
         report.policies_created += 1;
     }
+    Ok(())
+}
+
+/// The units that fill in the 2021-2024 Rencana Aksi (the eight OPDs of the domain reference) and those that review it.
+const ACTION_PLAN_TARGETS: [&str; 8] =
+    ["SKD-DPMPTSP", "SKD-DPMD", "SKD-PUPR", "SKD-DIKBUD", "SKD-BPBD", "SKD-DINKES", "SKD-DUKCAPIL", "SKD-BPRPD"];
+const ACTION_PLAN_REVIEWERS: [&str; 4] = ["SKD-DISKOMINFO", "SKD-INSPEKTORAT", "SKD-BAGORG", "SKD-BAGHUKUM"];
+
+async fn seed_action_plan_period(
+    conn: &mut AsyncPgConnection,
+    pemda_id: uuid::Uuid,
+    report: &mut SeedReport,
+) -> Result<(), ApiError> {
+    if !db::action_plans::periods(conn, Some(&[pemda_id])).await?.is_empty() {
+        return Ok(());
+    }
+    let mut resolve = Vec::new();
+    for list in [&ACTION_PLAN_TARGETS[..], &ACTION_PLAN_REVIEWERS[..]] {
+        let mut found = Vec::new();
+        for code in list {
+            let unit = db::units::find_by_code(conn, code)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("unit {code}")))?;
+            found.push(unit.id);
+        }
+        resolve.push(found);
+    }
+    let now = chrono::Utc::now();
+    let row = db::action_plans::PeriodRow {
+        id: uuid::Uuid::now_v7(),
+        pemda_id,
+        name: "Rencana Aksi Pengelolaan Pengaduan Pelayanan Publik 2021-2024".into(),
+        first_year: 2021,
+        last_year: 2024,
+        legal_basis: Some("Permen PANRB 46/2020 tentang Road Map SP4N 2020-2024; Perpres 76/2013".into()),
+        submission_deadline: NaiveDate::from_ymd_opt(2021, 6, 30),
+        matrix: serde_json::to_value(crate::domain::action_plan::sekadau_matrix()).map_err(anyhow::Error::new)?,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    db::action_plans::insert_period(conn, &row, &resolve[0], &resolve[1]).await?;
+    report.action_plan_periods_created += 1;
     Ok(())
 }
 

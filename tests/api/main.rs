@@ -1,6 +1,7 @@
 //! Black-box tests of the `pengaduan` service: each test starts the real server on a random port with a database of
 //! its own, and talks to it over HTTP (or runs the real binary, for the command line).
 
+mod action_plans;
 mod attachments;
 mod auth;
 mod cli;

@@ -1,0 +1,438 @@
+//! Rencana Aksi: defining periods, opening and filling in forms, and submitting them (each submission freezes a
+//! numbered version). Review, realisation and the Excel workbooks build on this.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::access;
+use crate::auth::guards::{self, Action};
+use crate::auth::{AuthUser, Reach};
+use crate::db;
+use crate::db::action_plans::{LineRow, PeriodChanges, PeriodRow, PlanRow, VersionRow};
+use crate::db::audit::NewAuditEvent;
+use crate::domain::action_plan::{self, Matrix, PlanAction, PlanStatus};
+use crate::domain::ids::UnitId;
+use crate::domain::role::Role;
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// A period to define.
+#[derive(Debug, Clone)]
+pub struct NewPeriod {
+    pub name: String,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub legal_basis: Option<String>,
+    pub submission_deadline: Option<NaiveDate>,
+    pub matrix: Matrix,
+    /// Units that fill in forms.
+    pub targets: Vec<Uuid>,
+    /// Units whose reviewers must approve each form.
+    pub reviewers: Vec<Uuid>,
+}
+
+/// The matrix stored with a period.
+pub fn matrix_of(period: &PeriodRow) -> Result<Matrix, ApiError> {
+    Ok(serde_json::from_value(period.matrix.clone()).map_err(anyhow::Error::new)?)
+}
+
+/// Defines a period for the caller's Pemda.
+pub async fn create_period(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    new: NewPeriod,
+) -> Result<PeriodRow, ApiError> {
+    guards::require(actor.role, Action::ManageActionPlanPeriods)?;
+    let pemda = access::home_pemda(actor)?;
+    if new.last_year < new.first_year || new.last_year > new.first_year + 9 {
+        return Err(ApiError::invalid_field("last_year", "out_of_range", "a period spans 1 to 10 years"));
+    }
+    new.matrix.check(new.first_year, new.last_year)?;
+    conn.transaction(async |conn| {
+        for (field, units) in [("target_unit_ids", &new.targets), ("reviewer_unit_ids", &new.reviewers)] {
+            for unit in units.iter() {
+                let ancestry = access::ancestry_ids(conn, *unit).await?;
+                if !ancestry.contains(&pemda) || ancestry.first() == Some(&pemda) {
+                    return Err(ApiError::invalid_field(field, "not_in_pemda", "name units (OPDs) of your own Pemda"));
+                }
+            }
+        }
+        let row = PeriodRow {
+            id: Uuid::now_v7(),
+            pemda_id: pemda.0,
+            name: new.name.clone(),
+            first_year: new.first_year,
+            last_year: new.last_year,
+            legal_basis: new.legal_basis.clone(),
+            submission_deadline: new.submission_deadline,
+            matrix: serde_json::to_value(&new.matrix).map_err(anyhow::Error::new)?,
+            version: 1,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        };
+        let row = db::action_plans::insert_period(conn, &row, &new.targets, &new.reviewers).await?;
+        let details = json!({ "name": row.name, "first_year": row.first_year, "last_year": row.last_year });
+        db::audit::record(conn, NewAuditEvent::new(Some(actor.id.0), "action_plan_period", row.id, "created", details))
+            .await?;
+        Ok(row)
+    })
+    .await
+}
+
+/// A period the caller may read: super admins any; everyone else those of their own Pemda.
+pub async fn readable_period(conn: &mut AsyncPgConnection, actor: &AuthUser, id: Uuid) -> Result<PeriodRow, ApiError> {
+    let period = db::action_plans::find_period(conn, id).await?.ok_or_else(|| ApiError::not_found("the period"))?;
+    if actor.role != Role::SuperAdmin && actor.pemda_id != Some(UnitId(period.pemda_id)) {
+        return Err(ApiError::not_found("the period"));
+    }
+    Ok(period)
+}
+
+/// Renames a period or changes its legal basis or deadline.
+pub async fn update_period(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+    changes: PeriodChanges,
+) -> Result<PeriodRow, ApiError> {
+    guards::require(actor.role, Action::ManageActionPlanPeriods)?;
+    let current = readable_period(conn, actor, id).await?;
+    conn.transaction(async |conn| {
+        let updated = db::action_plans::update_period(conn, id, expected_version, &changes)
+            .await?
+            .ok_or_else(|| ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) })?;
+        db::audit::record(conn, NewAuditEvent::new(Some(actor.id.0), "action_plan_period", id, "updated", json!({})))
+            .await?;
+        Ok(updated)
+    })
+    .await
+}
+
+/// Whether the caller sees a form: OPD roles their own unit's; reviewers those of periods their unit reviews; admins,
+/// leaders and inspectors those of their Pemda; super admins all.
+pub async fn sees_form(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan: &PlanRow,
+    period: &PeriodRow,
+) -> Result<bool, ApiError> {
+    Ok(match actor.role {
+        Role::SuperAdmin => true,
+        Role::Admin | Role::Leader | Role::Inspector => actor.pemda_id == Some(UnitId(period.pemda_id)),
+        Role::ActionPlanReviewer => {
+            db::action_plans::period_units(conn, period.id, "reviewer").await?.contains(&actor.unit_id.0)
+        }
+        Role::OpdOperator | Role::OpdOfficial => plan.unit_id == actor.unit_id.0,
+    })
+}
+
+/// A form the caller may see, with its period (404 otherwise).
+pub async fn readable_form(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    id: Uuid,
+) -> Result<(PlanRow, PeriodRow), ApiError> {
+    let not_found = || ApiError::not_found("the action plan");
+    let plan = db::action_plans::find_plan(conn, id).await?.ok_or_else(not_found)?;
+    let period = db::action_plans::find_period(conn, plan.period_id).await?.ok_or_else(not_found)?;
+    if !sees_form(conn, actor, &plan, &period).await? {
+        return Err(not_found());
+    }
+    Ok((plan, period))
+}
+
+/// The forms the caller lists: `(periods, units)` limits, `None` for none.
+pub async fn form_scope(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+) -> Result<(Option<Vec<Uuid>>, Option<Vec<Uuid>>), ApiError> {
+    Ok(match actor.role {
+        Role::SuperAdmin => (None, None),
+        Role::Admin | Role::Leader | Role::Inspector => {
+            let pemda = access::home_pemda(actor)?;
+            let periods = db::action_plans::periods(conn, Some(&[pemda.0])).await?;
+            (Some(periods.into_iter().map(|p| p.id).collect()), None)
+        }
+        Role::ActionPlanReviewer => {
+            let pemda = access::home_pemda(actor)?;
+            let mut reviewed = Vec::new();
+            for period in db::action_plans::periods(conn, Some(&[pemda.0])).await? {
+                if db::action_plans::period_units(conn, period.id, "reviewer").await?.contains(&actor.unit_id.0) {
+                    reviewed.push(period.id);
+                }
+            }
+            (Some(reviewed), None)
+        }
+        Role::OpdOperator | Role::OpdOfficial => (None, Some(vec![actor.unit_id.0])),
+    })
+}
+
+/// An OPD operator opens their unit's form for a period that targets it, prefilled with the template rows.
+pub async fn open_form(conn: &mut AsyncPgConnection, actor: &AuthUser, period_id: Uuid) -> Result<PlanRow, ApiError> {
+    guards::require(actor.role, Action::EditActionPlans)?;
+    if actor.role != Role::OpdOperator {
+        return Err(ApiError::forbidden("the admin penghubung opens the unit's form"));
+    }
+    let period = readable_period(conn, actor, period_id)
+        .await
+        .map_err(|_| ApiError::invalid_field("period_id", "not_found", "no period of your Pemda has this id"))?;
+    let matrix = matrix_of(&period)?;
+    conn.transaction(async |conn| {
+        if !db::action_plans::period_units(conn, period.id, "target").await?.contains(&actor.unit_id.0) {
+            return Err(ApiError::forbidden("this period does not target your unit"));
+        }
+        let now = chrono::Utc::now();
+        let row = PlanRow {
+            id: Uuid::now_v7(),
+            period_id: period.id,
+            unit_id: actor.unit_id.0,
+            status: PlanStatus::Draft.as_str().into(),
+            current_version: 0,
+            submitted_at: None,
+            version: 1,
+            created_by: Some(actor.id.0),
+            created_at: now,
+            updated_at: now,
+        };
+        let plan = db::action_plans::insert_plan(conn, &row)
+            .await?
+            .ok_or_else(|| ApiError::conflict("form_exists", "your unit already has a form for this period"))?;
+        let lines: Vec<LineRow> = matrix
+            .template_rows
+            .iter()
+            .enumerate()
+            .map(|(index, cells)| {
+                Ok(LineRow {
+                    id: Uuid::now_v7(),
+                    plan_id: plan.id,
+                    position: i32::try_from(index + 1).unwrap_or(i32::MAX),
+                    template: true,
+                    cells: serde_json::to_value(cells).map_err(anyhow::Error::new)?,
+                    created_at: now,
+                    updated_at: now,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        db::action_plans::insert_lines(conn, &lines).await?;
+        db::audit::record(
+            conn,
+            NewAuditEvent::new(Some(actor.id.0), "action_plan", plan.id, "created", json!({ "period_id": period.id })),
+        )
+        .await?;
+        Ok(plan)
+    })
+    .await
+}
+
+fn cells_of(value: &Value) -> BTreeMap<String, Value> {
+    serde_json::from_value(value.clone()).unwrap_or_default()
+}
+
+/// Locks an editable form of the caller's unit, checking its version.
+async fn editable(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(PlanRow, PeriodRow), ApiError> {
+    guards::require(actor.role, Action::EditActionPlans)?;
+    let (_, period) = readable_form(conn, actor, id).await?;
+    let plan = db::action_plans::lock_plan(conn, id).await?.ok_or_else(|| ApiError::not_found("the action plan"))?;
+    if let Some(version) = expected_version
+        && version != plan.version
+    {
+        return Err(ApiError::PreconditionFailed { current_etag: crate::api::etag::format(plan.version) });
+    }
+    let status: PlanStatus = plan.status.parse()?;
+    if !status.is_editable() {
+        return Err(ApiError::Conflict {
+            code: "not_editable",
+            detail: "the form can be changed only while it is a draft or returned for revision".into(),
+            context: Some(json!({ "status": status })),
+        });
+    }
+    Ok((plan, period))
+}
+
+fn cell_errors(position: i32, errors: Vec<action_plan::CellError>) -> ApiError {
+    let mut fields: Vec<FieldError> = errors
+        .into_iter()
+        .map(|e| FieldError::new(format!("rows[{position}].{}", e.cell), e.code, e.message))
+        .collect();
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    ApiError::Validation(fields)
+}
+
+/// Adds a row to an editable form.
+pub async fn add_line(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan_id: Uuid,
+    expected_version: Option<i32>,
+    cells: BTreeMap<String, Value>,
+) -> Result<LineRow, ApiError> {
+    conn.transaction(async |conn| {
+        let (plan, period) = editable(conn, actor, plan_id, expected_version).await?;
+        let lines = db::action_plans::lines(conn, plan.id).await?;
+        let position = lines.iter().map(|l| l.position).max().unwrap_or(0) + 1;
+        let errors = matrix_of(&period)?.check_cells(period.first_year, period.last_year, &cells);
+        if !errors.is_empty() {
+            return Err(cell_errors(position, errors));
+        }
+        let now = chrono::Utc::now();
+        let line = LineRow {
+            id: Uuid::now_v7(),
+            plan_id: plan.id,
+            position,
+            template: false,
+            cells: serde_json::to_value(&cells).map_err(anyhow::Error::new)?,
+            created_at: now,
+            updated_at: now,
+        };
+        db::action_plans::insert_lines(conn, std::slice::from_ref(&line)).await?;
+        record_edit(conn, actor, &plan, "row_added", json!({ "row_id": line.id })).await?;
+        Ok(line)
+    })
+    .await
+}
+
+/// Edits after a first submission are audited (the issue asks for every edit after submission).
+async fn record_edit(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan: &PlanRow,
+    action: &str,
+    details: Value,
+) -> Result<(), ApiError> {
+    db::action_plans::touch_plan(conn, plan.id).await?;
+    if plan.current_version > 0 {
+        db::audit::record(conn, NewAuditEvent::new(Some(actor.id.0), "action_plan", plan.id, action, details)).await?;
+    }
+    Ok(())
+}
+
+/// Replaces a row's cells (and optionally moves it). Template rows keep the values the template gave them.
+pub async fn update_line(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan_id: Uuid,
+    line_id: Uuid,
+    expected_version: Option<i32>,
+    cells: BTreeMap<String, Value>,
+    position: Option<i32>,
+) -> Result<LineRow, ApiError> {
+    conn.transaction(async |conn| {
+        let (plan, period) = editable(conn, actor, plan_id, expected_version).await?;
+        let lines = db::action_plans::lines(conn, plan.id).await?;
+        let line = lines.iter().find(|l| l.id == line_id).ok_or_else(|| ApiError::not_found("the row"))?;
+        let matrix = matrix_of(&period)?;
+        let position = position.unwrap_or(line.position);
+        if position < 1 {
+            return Err(ApiError::invalid_field("position", "out_of_range", "positions start at 1"));
+        }
+        let errors = matrix.check_cells(period.first_year, period.last_year, &cells);
+        if !errors.is_empty() {
+            return Err(cell_errors(line.position, errors));
+        }
+        if line.template {
+            let template_keys: BTreeSet<&String> = matrix.template_rows.iter().flat_map(|row| row.keys()).collect();
+            let old = cells_of(&line.cells);
+            if template_keys.iter().any(|key| old.get(*key) != cells.get(*key)) {
+                return Err(ApiError::invalid_field(
+                    format!("rows[{}]", line.position),
+                    "template_cell",
+                    "a template row keeps its focus, action and indicator; fill in the other cells",
+                ));
+            }
+        }
+        let updated = db::action_plans::update_line(
+            conn,
+            line.id,
+            &serde_json::to_value(&cells).map_err(anyhow::Error::new)?,
+            position,
+        )
+        .await?;
+        record_edit(conn, actor, &plan, "row_updated", json!({ "row_id": line.id })).await?;
+        Ok(updated)
+    })
+    .await
+}
+
+/// Removes a row; template rows cannot be removed.
+pub async fn delete_line(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan_id: Uuid,
+    line_id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
+    conn.transaction(async |conn| {
+        let (plan, _) = editable(conn, actor, plan_id, expected_version).await?;
+        let lines = db::action_plans::lines(conn, plan.id).await?;
+        let line = lines.iter().find(|l| l.id == line_id).ok_or_else(|| ApiError::not_found("the row"))?;
+        if line.template {
+            return Err(ApiError::conflict("template_row", "template rows cannot be removed, only filled in"));
+        }
+        db::action_plans::delete_line(conn, line.id).await?;
+        record_edit(conn, actor, &plan, "row_removed", json!({ "row_id": line.id })).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Submits a form: every required cell of every row must be filled (422 lists each missing one); the rows are
+/// frozen as the next numbered version.
+pub async fn submit(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan_id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<PlanRow, ApiError> {
+    let now = state.clock.now();
+    conn.transaction(async |conn| {
+        let (plan, period) = editable(conn, actor, plan_id, expected_version).await?;
+        let from: PlanStatus = plan.status.parse()?;
+        let to = action_plan::transition(from, PlanAction::Submit)?;
+        let matrix = matrix_of(&period)?;
+        let lines = db::action_plans::lines(conn, plan.id).await?;
+        let missing: Vec<FieldError> = lines
+            .iter()
+            .flat_map(|line| {
+                matrix
+                    .missing_required(period.first_year, period.last_year, &cells_of(&line.cells))
+                    .into_iter()
+                    .map(move |e| FieldError::new(format!("rows[{}].{}", line.position, e.cell), e.code, e.message))
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(ApiError::Validation(missing));
+        }
+        let number = plan.current_version + 1;
+        let snapshot = serde_json::to_value(&lines).map_err(anyhow::Error::new)?;
+        db::action_plans::insert_version(
+            conn,
+            &VersionRow { plan_id: plan.id, number, rows: snapshot, submitted_by: Some(actor.id.0), submitted_at: now },
+        )
+        .await?;
+        let updated = db::action_plans::set_plan_status(conn, plan.id, to.as_str(), Some(number), Some(now)).await?;
+        let details = json!({ "from": from, "to": to, "version": number });
+        db::audit::record(conn, NewAuditEvent::new(Some(actor.id.0), "action_plan", plan.id, "submit", details))
+            .await?;
+        Ok(updated)
+    })
+    .await
+}
+
+/// The reach check used by list endpoints for periods.
+pub fn period_scope(actor: &AuthUser) -> Result<Option<Vec<Uuid>>, ApiError> {
+    match access::reach_of(actor) {
+        Reach::Everything => Ok(None),
+        _ => Ok(Some(vec![access::home_pemda(actor)?.0])),
+    }
+}

@@ -1,0 +1,325 @@
+use pengaduan::domain::role::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, TestUser, assert_problem, error_fields, spawn_seeded_app};
+
+async fn period(app: &TestApp, user: &TestUser) -> Value {
+    let periods: Value =
+        app.authed(Method::GET, "/api/v1/action-plan-periods", user).send().await.unwrap().json().await.unwrap();
+    periods[0].clone()
+}
+
+fn filled(template: &Value) -> Value {
+    let mut cells = template.clone();
+    cells["unit"] = json!("dokumen");
+    cells["target"] = json!({ "2021": 1, "2022": 1, "2023": 1, "2024": 1 });
+    cells["output"] = json!("Dokumen tersedia");
+    cells["schedule"] = json!(["I", "II"]);
+    cells["person_in_charge"] = json!("Sekretaris Dinas");
+    cells["budget"] = json!({ "2021": 5000000 });
+    cells
+}
+
+#[tokio::test]
+async fn the_seed_defines_sekadaus_2021_2024_period_with_its_matrix() {
+    let app = spawn_seeded_app().await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let period = period(&app, &operator).await;
+    assert_eq!((period["first_year"].as_i64(), period["last_year"].as_i64()), (Some(2021), Some(2024)));
+    assert_eq!(period["target_unit_ids"].as_array().unwrap().len(), 8);
+    assert_eq!(period["reviewer_unit_ids"].as_array().unwrap().len(), 4);
+    let keys: Vec<&str> =
+        period["matrix"]["columns"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
+    for key in
+        ["strategic_focus", "action", "indicator", "target", "budget", "schedule", "person_in_charge", "evidence"]
+    {
+        assert!(keys.contains(&key), "{key}");
+    }
+}
+
+#[tokio::test]
+async fn an_opd_fills_in_its_form_and_submits_a_frozen_version() {
+    let app = spawn_seeded_app().await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let official = app.user(Role::OpdOfficial, "SKD-PUPR").await;
+    let period = period(&app, &operator).await;
+
+    let opened = app
+        .authed(Method::POST, "/api/v1/action-plans", &operator)
+        .json(&json!({ "period_id": period["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::CREATED);
+    let form: Value = opened.json().await.unwrap();
+    assert_eq!(form["status"], "draft");
+    let rows = form["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|r| r["template"] == true));
+    let form_id = form["id"].as_str().unwrap().to_owned();
+    let again = app
+        .authed(Method::POST, "/api/v1/action-plans", &operator)
+        .json(&json!({ "period_id": period["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(again, StatusCode::CONFLICT, "form_exists").await;
+
+    let incomplete =
+        app.authed(Method::POST, &format!("/api/v1/action-plans/{form_id}/submit"), &official).send().await.unwrap();
+    let problem = assert_problem(incomplete, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let fields = error_fields(&problem);
+    assert!(
+        fields.contains(&"rows[1].unit".to_owned()) && fields.contains(&"rows[5].target[2024]".to_owned()),
+        "{fields:?}"
+    );
+    assert_eq!(fields.len(), 5 * 8, "every missing cell of every row is listed");
+
+    let bad = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{form_id}/rows"), &operator)
+        .json(&json!({ "cells": { "budget": { "2022": -1 }, "schedule": ["V"], "colour": "red" } }))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["rows[6].budget[2022]", "rows[6].colour", "rows[6].schedule"]);
+
+    let extra: Value = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{form_id}/rows"), &operator)
+        .json(&json!({ "cells": { "strategic_focus": "Tindak Lanjut", "action": "Rapat evaluasi bulanan", "indicator": "Notulen" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let extra_row = extra["rows"].as_array().unwrap().iter().find(|r| r["template"] == false).unwrap().clone();
+    let template_row = extra["rows"][0].clone();
+    let refuse_delete = app
+        .authed(
+            Method::DELETE,
+            &format!("/api/v1/action-plans/{form_id}/rows/{}", template_row["id"].as_str().unwrap()),
+            &operator,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refuse_delete, StatusCode::CONFLICT, "template_row").await;
+    let mut changed_template = filled(&template_row["cells"]);
+    changed_template["action"] = json!("Something else");
+    let refuse_change = app
+        .authed(
+            Method::PATCH,
+            &format!("/api/v1/action-plans/{form_id}/rows/{}", template_row["id"].as_str().unwrap()),
+            &operator,
+        )
+        .json(&json!({ "cells": changed_template }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refuse_change, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    let mut current: Value = extra;
+    for row in current["rows"].as_array().unwrap().clone() {
+        let version = current["version"].as_i64().unwrap();
+        let response = app
+            .authed(
+                Method::PATCH,
+                &format!("/api/v1/action-plans/{form_id}/rows/{}", row["id"].as_str().unwrap()),
+                &operator,
+            )
+            .header("if-match", format!("\"{version}\""))
+            .json(&json!({ "cells": filled(&row["cells"]) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        current = response.json().await.unwrap();
+    }
+    let stale = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{form_id}/submit"), &official)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(stale, StatusCode::PRECONDITION_FAILED, "stale_version").await;
+    let removed = app
+        .authed(
+            Method::DELETE,
+            &format!("/api/v1/action-plans/{form_id}/rows/{}", extra_row["id"].as_str().unwrap()),
+            &operator,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), StatusCode::OK);
+
+    let submitted =
+        app.authed(Method::POST, &format!("/api/v1/action-plans/{form_id}/submit"), &official).send().await.unwrap();
+    assert_eq!(submitted.status(), StatusCode::OK);
+    let submitted: Value = submitted.json().await.unwrap();
+    assert_eq!((submitted["status"].as_str(), submitted["current_version"].as_i64()), (Some("submitted"), Some(1)));
+    let locked = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{form_id}/rows"), &operator)
+        .json(&json!({ "cells": {} }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(locked, StatusCode::CONFLICT, "not_editable").await;
+    let version: Value = app
+        .authed(Method::GET, &format!("/api/v1/action-plans/{form_id}/versions/1"), &operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(version["rows"].as_array().unwrap().len(), 5);
+    let missing =
+        app.authed(Method::GET, &format!("/api/v1/action-plans/{form_id}/versions/2"), &operator).send().await.unwrap();
+    assert_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[tokio::test]
+async fn who_sees_and_edits_which_forms() {
+    let app = spawn_seeded_app().await;
+    let pupr = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let dinkes = app.user(Role::OpdOperator, "SKD-DINKES").await;
+    let reviewer = app.user(Role::ActionPlanReviewer, "SKD-BAGORG").await;
+    let leader = app.user(Role::Leader, "SKD").await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let diskominfo_operator = app.user(Role::OpdOperator, "SKD-DISKOMINFO").await;
+    let period = period(&app, &pupr).await;
+    let form: Value = app
+        .authed(Method::POST, "/api/v1/action-plans", &pupr)
+        .json(&json!({ "period_id": period["id"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/action-plans/{}", form["id"].as_str().unwrap());
+
+    for user in [&pupr, &reviewer, &leader, &admin] {
+        assert_eq!(app.authed(Method::GET, &path, user).send().await.unwrap().status(), StatusCode::OK);
+        let list: Value =
+            app.authed(Method::GET, "/api/v1/action-plans", user).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+    }
+    assert_problem(app.authed(Method::GET, &path, &dinkes).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found")
+        .await;
+    let none: Value =
+        app.authed(Method::GET, "/api/v1/action-plans", &dinkes).send().await.unwrap().json().await.unwrap();
+    assert!(none.as_array().unwrap().is_empty());
+    for user in [&dinkes, &reviewer, &leader, &admin] {
+        let edit =
+            app.authed(Method::POST, &format!("{path}/rows"), user).json(&json!({ "cells": {} })).send().await.unwrap();
+        assert!(matches!(edit.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", edit.status());
+        let submit = app.authed(Method::POST, &format!("{path}/submit"), user).send().await.unwrap();
+        assert!(matches!(submit.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", submit.status());
+    }
+    let not_targeted = app
+        .authed(Method::POST, "/api/v1/action-plans", &diskominfo_operator)
+        .json(&json!({ "period_id": period["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(not_targeted, StatusCode::FORBIDDEN, "forbidden").await;
+    let official = app.user(Role::OpdOfficial, "SKD-DINKES").await;
+    let by_official = app
+        .authed(Method::POST, "/api/v1/action-plans", &official)
+        .json(&json!({ "period_id": period["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(by_official, StatusCode::FORBIDDEN, "forbidden").await;
+    let unknown = app
+        .authed(Method::POST, "/api/v1/action-plans", &dinkes)
+        .json(&json!({ "period_id": Uuid::now_v7() }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn admins_define_periods_and_their_matrix_is_checked() {
+    let app = spawn_seeded_app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let targets = [app.unit_id("SKD-PUPR").await];
+    let reviewers = [app.unit_id("SKD-BAGORG").await];
+    let matrix = json!({ "columns": [
+        { "key": "action", "label": "Aksi", "type": "text", "required": true },
+        { "key": "target", "label": "Target", "type": "percent", "repeat": "per_quarter" }
+    ], "template_rows": [{ "action": "Survei kepuasan" }] });
+    let body = json!({ "name": "Rencana Aksi 2025-2026", "first_year": 2025, "last_year": 2026, "matrix": matrix, "target_unit_ids": targets, "reviewer_unit_ids": reviewers });
+    let created = app.authed(Method::POST, "/api/v1/action-plan-periods", &admin).json(&body).send().await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    let path = format!("/api/v1/action-plan-periods/{}", created["id"].as_str().unwrap());
+    let renamed = app
+        .authed(Method::PATCH, &path, &admin)
+        .header("if-match", "\"1\"")
+        .json(&json!({ "name": "Rencana Aksi 2025-2026 (revisi)" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let stale = app
+        .authed(Method::PATCH, &path, &admin)
+        .header("if-match", "\"1\"")
+        .json(&json!({ "name": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(stale, StatusCode::PRECONDITION_FAILED, "stale_version").await;
+
+    let mut duplicate = body.clone();
+    duplicate["matrix"]["columns"][1]["key"] = json!("action");
+    let problem = assert_problem(
+        app.authed(Method::POST, "/api/v1/action-plan-periods", &admin).json(&duplicate).send().await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["code"], "duplicate_key");
+    let mut too_long = body.clone();
+    too_long["last_year"] = json!(2040);
+    assert_problem(
+        app.authed(Method::POST, "/api/v1/action-plan-periods", &admin).json(&too_long).send().await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let mut bad_type = body.clone();
+    bad_type["matrix"]["columns"][0]["type"] = json!("money");
+    assert_problem(
+        app.authed(Method::POST, "/api/v1/action-plan-periods", &admin).json(&bad_type).send().await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+
+    for (role, unit) in [
+        (Role::OpdOperator, "SKD-PUPR"),
+        (Role::OpdOfficial, "SKD-PUPR"),
+        (Role::Inspector, "SKD-INSPEKTORAT"),
+        (Role::ActionPlanReviewer, "SKD-BAGORG"),
+        (Role::Leader, "SKD"),
+    ] {
+        let user = app.user(role, unit).await;
+        let response = app.authed(Method::POST, "/api/v1/action-plan-periods", &user).json(&body).send().await.unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+        let response = app.authed(Method::PATCH, &path, &user).json(&json!({ "name": "x" })).send().await.unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    let missing = app
+        .authed(Method::GET, &format!("/api/v1/action-plan-periods/{}", Uuid::now_v7()), &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
+}
