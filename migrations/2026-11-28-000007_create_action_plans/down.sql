@@ -1,3 +1,4 @@
+DROP TABLE action_plan_reviews;
 DROP TABLE action_plan_versions;
 DROP TABLE action_plan_rows;
 DROP TABLE action_plans;

@@ -61,3 +61,24 @@ CREATE TABLE action_plan_versions (
     submitted_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (plan_id, number)
 );
+
+-- Reviews by the required reviewer units, each of one submitted version.
+CREATE TABLE action_plan_reviews (
+    id              uuid        PRIMARY KEY,
+    plan_id         uuid        NOT NULL REFERENCES action_plans (id) ON DELETE CASCADE,
+    version_number  integer     NOT NULL,
+    reviewer_unit_id uuid       NOT NULL REFERENCES units (id),
+    reviewer_id     uuid        NOT NULL REFERENCES users (id),
+    decision        text        NOT NULL CHECK (decision IN ('approve', 'request_revision')),
+    comment         text                 CHECK (length(comment) BETWEEN 1 AND 4000),
+    row_comments    jsonb       NOT NULL DEFAULT '{}'::jsonb,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX action_plan_reviews_plan_idx ON action_plan_reviews (plan_id, version_number, created_at);
+
+-- The letter that sent the compiled plan to KemenPAN-RB; once recorded the form is locked.
+ALTER TABLE action_plans
+    ADD COLUMN letter_number        text        CHECK (length(letter_number) BETWEEN 1 AND 200),
+    ADD COLUMN letter_date          date,
+    ADD COLUMN letter_attachment_id uuid        REFERENCES attachments (id);

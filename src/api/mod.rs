@@ -88,6 +88,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(action_plans::delete_action_plan_row)
             .service(action_plans::submit_action_plan)
             .service(action_plans::get_action_plan_version)
+            .service(action_plans::get_action_plan_diff)
+            .service(action_plans::review_action_plan)
+            .service(action_plans::list_action_plan_reviews)
+            .service(action_plans::send_action_plan)
             .service(attachments::upload_attachment)
             .service(attachments::download_attachment),
     );

@@ -43,6 +43,8 @@ pub enum Action {
     ManageActionPlanPeriods,
     /// Open, fill in and submit one's own unit's Rencana Aksi form.
     EditActionPlans,
+    /// Review forms for a required reviewer unit.
+    ReviewActionPlans,
 }
 
 /// Whether `role` may perform `action` somewhere within its reach.
@@ -66,6 +68,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         DecideAnswers => matches!(role, OpdOfficial | Inspector),
         ManageActionPlanPeriods => matches!(role, SuperAdmin | Admin),
         EditActionPlans => matches!(role, OpdOperator | OpdOfficial),
+        ReviewActionPlans => matches!(role, ActionPlanReviewer),
     }
 }
 
@@ -174,6 +177,7 @@ mod tests {
             (Action::DecideAnswers, vec![OpdOfficial, Inspector]),
             (Action::ManageActionPlanPeriods, vec![SuperAdmin, Admin]),
             (Action::EditActionPlans, vec![OpdOperator, OpdOfficial]),
+            (Action::ReviewActionPlans, vec![ActionPlanReviewer]),
         ];
         for (action, allowed) in table {
             for role in Role::ALL {

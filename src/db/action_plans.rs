@@ -6,7 +6,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{
-    action_plan_period_units, action_plan_periods, action_plan_rows, action_plan_versions, action_plans,
+    action_plan_period_units, action_plan_periods, action_plan_reviews, action_plan_rows, action_plan_versions,
+    action_plans,
 };
 
 /// A row of `action_plan_periods`.
@@ -49,6 +50,24 @@ pub struct PlanRow {
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub letter_number: Option<String>,
+    pub letter_date: Option<NaiveDate>,
+    pub letter_attachment_id: Option<Uuid>,
+}
+
+/// A row of `action_plan_reviews`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = action_plan_reviews, check_for_backend(diesel::pg::Pg))]
+pub struct ReviewRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub version_number: i32,
+    pub reviewer_unit_id: Uuid,
+    pub reviewer_id: Uuid,
+    pub decision: String,
+    pub comment: Option<String>,
+    pub row_comments: serde_json::Value,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A row of `action_plan_rows` (a line of a form).
@@ -273,4 +292,42 @@ pub async fn insert_version(conn: &mut AsyncPgConnection, row: &VersionRow) -> Q
 /// A frozen version.
 pub async fn find_version(conn: &mut AsyncPgConnection, plan_id: Uuid, number: i32) -> QueryResult<Option<VersionRow>> {
     action_plan_versions::table.find((plan_id, number)).select(VersionRow::as_select()).first(conn).await.optional()
+}
+
+/// Records a review.
+pub async fn insert_review(conn: &mut AsyncPgConnection, row: &ReviewRow) -> QueryResult<()> {
+    diesel::insert_into(action_plan_reviews::table).values(row).execute(conn).await.map(drop)
+}
+
+/// The reviews of a form, oldest first.
+pub async fn reviews(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<Vec<ReviewRow>> {
+    action_plan_reviews::table
+        .filter(action_plan_reviews::plan_id.eq(plan_id))
+        .order((action_plan_reviews::created_at, action_plan_reviews::id))
+        .select(ReviewRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Records the letter that sent the plan, and its new status.
+pub async fn set_plan_sent(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: &str,
+    letter_number: &str,
+    letter_date: NaiveDate,
+    letter_attachment_id: Option<Uuid>,
+) -> QueryResult<PlanRow> {
+    diesel::update(action_plans::table.find(id))
+        .set((
+            action_plans::status.eq(status),
+            action_plans::letter_number.eq(letter_number),
+            action_plans::letter_date.eq(letter_date),
+            action_plans::letter_attachment_id.eq(letter_attachment_id),
+            action_plans::version.eq(action_plans::version + 1),
+            action_plans::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await
 }

@@ -31,6 +31,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    action_plan_reviews (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        version_number -> Int4,
+        reviewer_unit_id -> Uuid,
+        reviewer_id -> Uuid,
+        decision -> Text,
+        comment -> Nullable<Text>,
+        row_comments -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     action_plan_rows (id) {
         id -> Uuid,
         plan_id -> Uuid,
@@ -64,6 +78,9 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        letter_number -> Nullable<Text>,
+        letter_date -> Nullable<Date>,
+        letter_attachment_id -> Nullable<Uuid>,
     }
 }
 
@@ -378,10 +395,14 @@ diesel::table! {
 diesel::joinable!(action_plan_period_units -> action_plan_periods (period_id));
 diesel::joinable!(action_plan_period_units -> units (unit_id));
 diesel::joinable!(action_plan_periods -> units (pemda_id));
+diesel::joinable!(action_plan_reviews -> action_plans (plan_id));
+diesel::joinable!(action_plan_reviews -> units (reviewer_unit_id));
+diesel::joinable!(action_plan_reviews -> users (reviewer_id));
 diesel::joinable!(action_plan_rows -> action_plans (plan_id));
 diesel::joinable!(action_plan_versions -> action_plans (plan_id));
 diesel::joinable!(action_plan_versions -> users (submitted_by));
 diesel::joinable!(action_plans -> action_plan_periods (period_id));
+diesel::joinable!(action_plans -> attachments (letter_attachment_id));
 diesel::joinable!(action_plans -> units (unit_id));
 diesel::joinable!(action_plans -> users (created_by));
 diesel::joinable!(attachments -> complaints (complaint_id));
@@ -421,6 +442,7 @@ diesel::joinable!(users -> units (unit_id));
 diesel::allow_tables_to_appear_in_same_query!(
     action_plan_period_units,
     action_plan_periods,
+    action_plan_reviews,
     action_plan_rows,
     action_plan_versions,
     action_plans,

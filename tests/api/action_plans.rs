@@ -323,3 +323,187 @@ async fn admins_define_periods_and_their_matrix_is_checked() {
         .unwrap();
     assert_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+/// Opens PUPR's form, fills every row in and submits it; returns the form id.
+async fn submitted_form(app: &TestApp, operator: &TestUser) -> String {
+    let period = period(app, operator).await;
+    let form: Value = app
+        .authed(Method::POST, "/api/v1/action-plans", operator)
+        .json(&json!({ "period_id": period["id"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = form["id"].as_str().unwrap().to_owned();
+    for row in form["rows"].as_array().unwrap() {
+        let response = app
+            .authed(Method::PATCH, &format!("/api/v1/action-plans/{id}/rows/{}", row["id"].as_str().unwrap()), operator)
+            .json(&json!({ "cells": filled(&row["cells"]) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        app.authed(Method::POST, &format!("/api/v1/action-plans/{id}/submit"), operator).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    id
+}
+
+#[tokio::test]
+async fn the_review_team_asks_for_changes_then_approves_and_the_admin_sends_the_plan() {
+    let app = spawn_seeded_app().await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let mut reviewers = Vec::new();
+    for unit in ["SKD-DISKOMINFO", "SKD-INSPEKTORAT", "SKD-BAGORG", "SKD-BAGHUKUM"] {
+        reviewers.push(app.user(Role::ActionPlanReviewer, unit).await);
+    }
+    let id = submitted_form(&app, &operator).await;
+    let form: Value = app
+        .authed(Method::GET, &format!("/api/v1/action-plans/{id}"), &operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_row = form["rows"][0]["id"].as_str().unwrap().to_owned();
+
+    let early_send = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/send"), &admin)
+        .json(&json!({ "letter_number": "1", "letter_date": "2021-07-01" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(early_send, StatusCode::CONFLICT, "invalid_transition").await;
+    let unknown_row = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/reviews"), &reviewers[0])
+        .json(&json!({ "decision": "request_revision", "row_comments": { Uuid::now_v7().to_string(): "?" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(unknown_row, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let revision = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/reviews"), &reviewers[2])
+        .json(&json!({ "decision": "request_revision", "comment": "Perjelas target.", "row_comments": { first_row.clone(): "Target 2024 terlalu rendah" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revision.status(), StatusCode::OK);
+    assert_eq!(revision.json::<Value>().await.unwrap()["status"], "revision_requested");
+    let reviews: Value = app
+        .authed(Method::GET, &format!("/api/v1/action-plans/{id}/reviews"), &operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reviews[0]["row_comments"][&first_row], "Target 2024 terlalu rendah");
+
+    let mut cells = filled(&form["rows"][0]["cells"]);
+    cells["target"]["2024"] = json!(3);
+    let edited = app
+        .authed(Method::PATCH, &format!("/api/v1/action-plans/{id}/rows/{first_row}"), &operator)
+        .json(&json!({ "cells": cells }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), StatusCode::OK);
+    let resubmitted: Value = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/submit"), &operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resubmitted["current_version"], 2);
+    let diff: Value = app
+        .authed(Method::GET, &format!("/api/v1/action-plans/{id}/versions/2/diff?against=1"), &reviewers[0])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(diff["changed"][&first_row], json!(["target"]));
+
+    for (index, reviewer) in reviewers.iter().enumerate() {
+        let approved: Value = app
+            .authed(Method::POST, &format!("/api/v1/action-plans/{id}/reviews"), reviewer)
+            .json(&json!({ "decision": "approve" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let expected = if index == reviewers.len() - 1 { "approved" } else { "in_review" };
+        assert_eq!(approved["status"], expected, "after reviewer {index}");
+    }
+
+    for user in [&operator, &reviewers[0]] {
+        let refused = app
+            .authed(Method::POST, &format!("/api/v1/action-plans/{id}/send"), user)
+            .json(&json!({ "letter_number": "1", "letter_date": "2021-07-01" }))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    let sent = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/send"), &admin)
+        .json(&json!({ "letter_number": "800/123/DKIS/2021", "letter_date": "2021-07-01" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::OK);
+    let sent: Value = sent.json().await.unwrap();
+    assert_eq!((sent["status"].as_str(), sent["letter_number"].as_str()), (Some("sent"), Some("800/123/DKIS/2021")));
+    let locked = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/rows"), &operator)
+        .json(&json!({ "cells": {} }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(locked, StatusCode::CONFLICT, "not_editable").await;
+}
+
+#[tokio::test]
+async fn only_reviewers_of_the_period_review() {
+    let app = spawn_seeded_app().await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let id = submitted_form(&app, &operator).await;
+    let outsider = app.user(Role::ActionPlanReviewer, "SKD-DINKES").await;
+    let path = format!("/api/v1/action-plans/{id}/reviews");
+    let response =
+        app.authed(Method::POST, &path, &outsider).json(&json!({ "decision": "approve" })).send().await.unwrap();
+    assert!(matches!(response.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND));
+    for (role, unit) in [
+        (Role::Admin, "SKD-DISKOMINFO"),
+        (Role::OpdOfficial, "SKD-PUPR"),
+        (Role::Leader, "SKD"),
+        (Role::Inspector, "SKD-INSPEKTORAT"),
+    ] {
+        let user = app.user(role, unit).await;
+        let response =
+            app.authed(Method::POST, &path, &user).json(&json!({ "decision": "approve" })).send().await.unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    let reviewer = app.user(Role::ActionPlanReviewer, "SKD-BAGHUKUM").await;
+    let bad = app.authed(Method::POST, &path, &reviewer).json(&json!({ "decision": "maybe" })).send().await.unwrap();
+    assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let stale = app
+        .authed(Method::POST, &path, &reviewer)
+        .header("if-match", "\"1\"")
+        .json(&json!({ "decision": "approve" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(stale, StatusCode::PRECONDITION_FAILED, "stale_version").await;
+}
