@@ -88,6 +88,8 @@ pub struct Settings {
     pub job_interval: Duration,
     /// Run the background jobs in this process.
     pub run_jobs: bool,
+    /// Days after a quarter's end during which its Rencana Aksi realisation can still be recorded.
+    pub realisation_grace_days: u32,
 }
 
 impl Settings {
@@ -145,6 +147,7 @@ impl Settings {
             attachments_per_complaint: number(&var, "PENGADUAN_ATTACHMENTS_PER_COMPLAINT", 5)?,
             job_interval: seconds(&var, "PENGADUAN_JOB_INTERVAL_SECS", 60)?,
             run_jobs: boolean(&var, "PENGADUAN_RUN_JOBS", true)?,
+            realisation_grace_days: number(&var, "PENGADUAN_REALISATION_GRACE_DAYS", 30)?,
         })
     }
 }

@@ -92,6 +92,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(action_plans::review_action_plan)
             .service(action_plans::list_action_plan_reviews)
             .service(action_plans::send_action_plan)
+            .service(action_plans::record_action_plan_realisation)
+            .service(action_plans::review_action_plan_realisation)
+            .service(action_plans::list_action_plan_realisations)
+            .service(action_plans::get_action_plan_progress)
             .service(attachments::upload_attachment)
             .service(attachments::download_attachment),
     );

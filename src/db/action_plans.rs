@@ -6,8 +6,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{
-    action_plan_period_units, action_plan_periods, action_plan_reviews, action_plan_rows, action_plan_versions,
-    action_plans,
+    action_plan_period_units, action_plan_periods, action_plan_realisations, action_plan_reviews, action_plan_rows,
+    action_plan_versions, action_plans,
 };
 
 /// A row of `action_plan_periods`.
@@ -329,5 +329,103 @@ pub async fn set_plan_sent(
         ))
         .returning(PlanRow::as_returning())
         .get_result(conn)
+        .await
+}
+
+/// A row of `action_plan_realisations`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = action_plan_realisations, check_for_backend(diesel::pg::Pg))]
+pub struct RealisationRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub row_id: Uuid,
+    pub year: i32,
+    pub quarter: i16,
+    pub realised_value: Option<f64>,
+    pub realised_text: Option<String>,
+    pub percent_achieved: Option<f64>,
+    pub obstacles: Option<String>,
+    pub evidence_urls: serde_json::Value,
+    pub status: String,
+    pub review_comment: Option<String>,
+    pub recorded_by: Uuid,
+    pub reviewed_by: Option<Uuid>,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The realisation of a row for a quarter, locked for the rest of the transaction.
+pub async fn lock_realisation(
+    conn: &mut AsyncPgConnection,
+    row_id: Uuid,
+    year: i32,
+    quarter: i16,
+) -> QueryResult<Option<RealisationRow>> {
+    action_plan_realisations::table
+        .filter(action_plan_realisations::row_id.eq(row_id))
+        .filter(action_plan_realisations::year.eq(year))
+        .filter(action_plan_realisations::quarter.eq(quarter))
+        .select(RealisationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Inserts or replaces a realisation (the row of the same row, year and quarter), bumping its version.
+pub async fn upsert_realisation(conn: &mut AsyncPgConnection, row: &RealisationRow) -> QueryResult<RealisationRow> {
+    use diesel::upsert::excluded;
+    diesel::insert_into(action_plan_realisations::table)
+        .values(row)
+        .on_conflict((
+            action_plan_realisations::row_id,
+            action_plan_realisations::year,
+            action_plan_realisations::quarter,
+        ))
+        .do_update()
+        .set((
+            action_plan_realisations::realised_value.eq(excluded(action_plan_realisations::realised_value)),
+            action_plan_realisations::realised_text.eq(excluded(action_plan_realisations::realised_text)),
+            action_plan_realisations::percent_achieved.eq(excluded(action_plan_realisations::percent_achieved)),
+            action_plan_realisations::obstacles.eq(excluded(action_plan_realisations::obstacles)),
+            action_plan_realisations::evidence_urls.eq(excluded(action_plan_realisations::evidence_urls)),
+            action_plan_realisations::status.eq(excluded(action_plan_realisations::status)),
+            action_plan_realisations::recorded_by.eq(excluded(action_plan_realisations::recorded_by)),
+            action_plan_realisations::version.eq(action_plan_realisations::version + 1),
+            action_plan_realisations::updated_at.eq(excluded(action_plan_realisations::updated_at)),
+        ))
+        .returning(RealisationRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Records the review team's decision on a realisation.
+pub async fn review_realisation(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    status: &str,
+    comment: Option<&str>,
+    reviewer: Uuid,
+) -> QueryResult<RealisationRow> {
+    diesel::update(action_plan_realisations::table.find(id))
+        .set((
+            action_plan_realisations::status.eq(status),
+            action_plan_realisations::review_comment.eq(comment),
+            action_plan_realisations::reviewed_by.eq(reviewer),
+            action_plan_realisations::version.eq(action_plan_realisations::version + 1),
+            action_plan_realisations::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(RealisationRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The realisations of these forms, by form, year and quarter.
+pub async fn realisations(conn: &mut AsyncPgConnection, plan_ids: &[Uuid]) -> QueryResult<Vec<RealisationRow>> {
+    action_plan_realisations::table
+        .filter(action_plan_realisations::plan_id.eq_any(plan_ids.to_vec()))
+        .order((action_plan_realisations::plan_id, action_plan_realisations::year, action_plan_realisations::quarter))
+        .select(RealisationRow::as_select())
+        .load(conn)
         .await
 }

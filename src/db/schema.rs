@@ -31,6 +31,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    action_plan_realisations (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        row_id -> Uuid,
+        year -> Int4,
+        quarter -> Int2,
+        realised_value -> Nullable<Float8>,
+        realised_text -> Nullable<Text>,
+        percent_achieved -> Nullable<Float8>,
+        obstacles -> Nullable<Text>,
+        evidence_urls -> Jsonb,
+        status -> Text,
+        review_comment -> Nullable<Text>,
+        recorded_by -> Uuid,
+        reviewed_by -> Nullable<Uuid>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     action_plan_reviews (id) {
         id -> Uuid,
         plan_id -> Uuid,
@@ -395,6 +416,8 @@ diesel::table! {
 diesel::joinable!(action_plan_period_units -> action_plan_periods (period_id));
 diesel::joinable!(action_plan_period_units -> units (unit_id));
 diesel::joinable!(action_plan_periods -> units (pemda_id));
+diesel::joinable!(action_plan_realisations -> action_plan_rows (row_id));
+diesel::joinable!(action_plan_realisations -> action_plans (plan_id));
 diesel::joinable!(action_plan_reviews -> action_plans (plan_id));
 diesel::joinable!(action_plan_reviews -> units (reviewer_unit_id));
 diesel::joinable!(action_plan_reviews -> users (reviewer_id));
@@ -442,6 +465,7 @@ diesel::joinable!(users -> units (unit_id));
 diesel::allow_tables_to_appear_in_same_query!(
     action_plan_period_units,
     action_plan_periods,
+    action_plan_realisations,
     action_plan_reviews,
     action_plan_rows,
     action_plan_versions,

@@ -297,6 +297,48 @@ fn check_value(kind: ColumnType, value: &Value) -> Result<(), (&'static str, Str
     }
 }
 
+/// The last day of a quarter.
+pub fn quarter_end(year: i32, quarter: u8) -> Option<chrono::NaiveDate> {
+    let (month, day) = match quarter {
+        1 => (3, 31),
+        2 => (6, 30),
+        3 => (9, 30),
+        4 => (12, 31),
+        _ => return None,
+    };
+    chrono::NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// Whether a quarter's realisation may be recorded on `today`: not before the quarter starts, and not after its end
+/// plus `grace_days` (past quarters lock so reported progress cannot be rewritten).
+pub fn realisation_window(
+    year: i32,
+    quarter: u8,
+    today: chrono::NaiveDate,
+    grace_days: u32,
+) -> Result<(), DomainError> {
+    let end = quarter_end(year, quarter)
+        .ok_or_else(|| DomainError::invalid("quarter", "out_of_range", "quarters are 1 to 4"))?;
+    let start = chrono::NaiveDate::from_ymd_opt(year, u32::from(quarter) * 3 - 2, 1).unwrap_or(end);
+    if today < start {
+        return Err(DomainError::invalid("quarter", "not_started", "this quarter has not started yet"));
+    }
+    if today > end + chrono::Days::new(u64::from(grace_days)) {
+        return Err(DomainError::conflict(
+            "quarter_locked",
+            format!("the quarter closed on {end} and its grace period has passed"),
+        ));
+    }
+    Ok(())
+}
+
+/// The percent of a numeric annual target achieved by a realised value (cumulative within the year), rounded to one
+/// decimal; `None` when the target is missing or zero.
+pub fn percent_achieved(realised: f64, target: Option<f64>) -> Option<f64> {
+    let target = target.filter(|t| *t > 0.0)?;
+    Some(((realised / target) * 1000.0).round() / 10.0)
+}
+
 /// Where a form stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -590,6 +632,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn realisations_are_open_from_the_quarters_start_until_its_grace_period_ends() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(realisation_window(2024, 2, day(2024, 5, 10), 30).is_ok());
+        assert!(realisation_window(2024, 2, day(2024, 7, 30), 30).is_ok());
+        assert!(matches!(
+            realisation_window(2024, 2, day(2024, 7, 31), 30),
+            Err(DomainError::Conflict { code: "quarter_locked", .. })
+        ));
+        assert!(matches!(
+            realisation_window(2024, 3, day(2024, 6, 30), 30),
+            Err(DomainError::Invalid { code: "not_started", .. })
+        ));
+        assert!(realisation_window(2024, 5, day(2024, 6, 30), 30).is_err());
+        assert_eq!(quarter_end(2024, 4), Some(day(2024, 12, 31)));
+    }
+
+    #[test]
+    fn percent_achieved_needs_a_positive_target() {
+        assert_eq!(percent_achieved(3.0, Some(4.0)), Some(75.0));
+        assert_eq!(percent_achieved(1.0, Some(3.0)), Some(33.3));
+        assert_eq!(percent_achieved(5.0, Some(4.0)), Some(125.0));
+        assert_eq!(percent_achieved(1.0, Some(0.0)), None);
+        assert_eq!(percent_achieved(1.0, None), None);
     }
 
     #[test]

@@ -659,3 +659,212 @@ mod tests {
         assert_eq!(diff.changed.get(&a).unwrap(), &["budget".to_owned()]);
     }
 }
+
+/// What an OPD reports for a row and quarter.
+#[derive(Debug, Clone)]
+pub struct NewRealisation {
+    /// A number, compared with the row's numeric annual `target` (cumulative within the year).
+    pub realised_value: Option<f64>,
+    /// A description, when the result is not a number.
+    pub realised_text: Option<String>,
+    pub obstacles: Option<String>,
+    pub evidence_urls: Vec<String>,
+}
+
+/// Records (or corrects) a row's realisation for a quarter of an approved plan. A verified realisation is final; a
+/// quarter locks after its grace period.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_realisation(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan_id: Uuid,
+    row_id: Uuid,
+    year: i32,
+    quarter: u8,
+    new: NewRealisation,
+) -> Result<db::action_plans::RealisationRow, ApiError> {
+    guards::require(actor.role, Action::EditActionPlans)?;
+    let (plan, period) = readable_form(conn, actor, plan_id).await?;
+    if plan.unit_id != actor.unit_id.0 {
+        return Err(ApiError::forbidden("only the form's own unit records its realisation"));
+    }
+    let status: PlanStatus = plan.status.parse()?;
+    if !matches!(status, PlanStatus::Approved | PlanStatus::Sent) {
+        return Err(ApiError::Conflict {
+            code: "not_approved",
+            detail: "realisation is recorded once the plan is approved".into(),
+            context: Some(json!({ "status": status })),
+        });
+    }
+    if year < period.first_year || year > period.last_year {
+        return Err(ApiError::invalid_field("year", "outside_period", "a year of the period"));
+    }
+    let now = state.clock.now();
+    let today = now.with_timezone(&state.settings.timezone).date_naive();
+    action_plan::realisation_window(year, quarter, today, state.settings.realisation_grace_days)?;
+    let lines = db::action_plans::lines(conn, plan.id).await?;
+    let line = lines.iter().find(|l| l.id == row_id).ok_or_else(|| ApiError::not_found("the row"))?;
+    let target = line.cells.get("target").and_then(|t| t.get(year.to_string())).and_then(Value::as_f64);
+    let quarter_db = i16::from(quarter);
+    conn.transaction(async |conn| {
+        if let Some(existing) = db::action_plans::lock_realisation(conn, row_id, year, quarter_db).await?
+            && existing.status == "verified"
+        {
+            return Err(ApiError::conflict("realisation_verified", "a verified realisation is final"));
+        }
+        let row = db::action_plans::RealisationRow {
+            id: Uuid::now_v7(),
+            plan_id: plan.id,
+            row_id,
+            year,
+            quarter: quarter_db,
+            realised_value: new.realised_value,
+            realised_text: new.realised_text.clone(),
+            percent_achieved: new.realised_value.and_then(|value| action_plan::percent_achieved(value, target)),
+            obstacles: new.obstacles.clone(),
+            evidence_urls: json!(new.evidence_urls),
+            status: "recorded".into(),
+            review_comment: None,
+            recorded_by: actor.id.0,
+            reviewed_by: None,
+            version: 1,
+            updated_at: now,
+        };
+        let saved = db::action_plans::upsert_realisation(conn, &row).await?;
+        let details = json!({ "row_id": row_id, "year": year, "quarter": quarter });
+        db::audit::record(
+            conn,
+            NewAuditEvent::new(Some(actor.id.0), "action_plan", plan.id, "realisation_recorded", details),
+        )
+        .await?;
+        Ok(saved)
+    })
+    .await
+}
+
+/// The review team verifies a realisation or sends it back with a comment.
+#[allow(clippy::too_many_arguments)]
+pub async fn review_realisation(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan_id: Uuid,
+    row_id: Uuid,
+    year: i32,
+    quarter: u8,
+    verified: bool,
+    comment: Option<String>,
+) -> Result<db::action_plans::RealisationRow, ApiError> {
+    guards::require(actor.role, Action::ReviewActionPlans)?;
+    let (plan, period) = readable_form(conn, actor, plan_id).await?;
+    if !db::action_plans::period_units(conn, period.id, "reviewer").await?.contains(&actor.unit_id.0) {
+        return Err(ApiError::forbidden("your unit is not a reviewer unit of this period"));
+    }
+    conn.transaction(async |conn| {
+        let current = db::action_plans::lock_realisation(conn, row_id, year, i16::from(quarter))
+            .await?
+            .filter(|r| r.plan_id == plan.id)
+            .ok_or_else(|| ApiError::not_found("a realisation for this row and quarter"))?;
+        if current.status != "recorded" {
+            return Err(ApiError::Conflict {
+                code: "invalid_transition",
+                detail: format!("a {} realisation cannot be reviewed", current.status),
+                context: Some(json!({ "status": current.status })),
+            });
+        }
+        let status = if verified { "verified" } else { "returned" };
+        let saved =
+            db::action_plans::review_realisation(conn, current.id, status, comment.as_deref(), actor.id.0).await?;
+        let details = json!({ "row_id": row_id, "year": year, "quarter": quarter, "status": status });
+        db::audit::record(
+            conn,
+            NewAuditEvent::new(Some(actor.id.0), "action_plan", plan.id, "realisation_reviewed", details),
+        )
+        .await?;
+        Ok(saved)
+    })
+    .await
+}
+
+/// Progress of one targeted unit in a period.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UnitProgress {
+    pub unit_id: Uuid,
+    /// The form's status, or `not_started` when the unit has not opened one.
+    pub status: String,
+    pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Days past the submission deadline (submitted late, or still not submitted today); 0 when on time.
+    pub days_late: i64,
+    pub rows: usize,
+    /// Average percent of the annual targets achieved, by `"2021-Q1"`, over the rows with a numeric realisation.
+    #[schema(value_type = Object)]
+    pub achieved: BTreeMap<String, f64>,
+}
+
+/// The compiled progress of a period.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PeriodProgress {
+    pub units: Vec<UnitProgress>,
+    /// Forms per status across the Pemda (`not_started` included).
+    #[schema(value_type = Object)]
+    pub forms_by_status: BTreeMap<String, usize>,
+    /// Average of the units' achievement, by quarter.
+    #[schema(value_type = Object)]
+    pub achieved: BTreeMap<String, f64>,
+}
+
+fn average(values: &[f64]) -> f64 {
+    (values.iter().sum::<f64>() / values.len() as f64 * 10.0).round() / 10.0
+}
+
+/// Compiles the progress of a period for everyone who may read it.
+pub async fn progress(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    period_id: Uuid,
+) -> Result<PeriodProgress, ApiError> {
+    let period = readable_period(conn, actor, period_id).await?;
+    let targets = db::action_plans::period_units(conn, period.id, "target").await?;
+    let plans = db::action_plans::plans(conn, Some(&[period.id]), None, None).await?;
+    let realisations = db::action_plans::realisations(conn, &plans.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
+    let today = state.clock.now().with_timezone(&state.settings.timezone).date_naive();
+    let mut units = Vec::new();
+    let mut forms_by_status: BTreeMap<String, usize> = BTreeMap::new();
+    let mut per_quarter: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for unit in targets {
+        let plan = plans.iter().find(|p| p.unit_id == unit);
+        let status = plan.map_or("not_started".to_owned(), |p| p.status.clone());
+        *forms_by_status.entry(status.clone()).or_default() += 1;
+        let submitted_on =
+            plan.and_then(|p| p.submitted_at).map(|at| at.with_timezone(&state.settings.timezone).date_naive());
+        let days_late = period
+            .submission_deadline
+            .map_or(0, |deadline| (submitted_on.unwrap_or(today) - deadline).num_days().max(0));
+        let rows = match plan {
+            Some(plan) => db::action_plans::lines(conn, plan.id).await?.len(),
+            None => 0,
+        };
+        let mut achieved: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for realisation in realisations.iter().filter(|r| plan.is_some_and(|p| p.id == r.plan_id)) {
+            if let Some(percent) = realisation.percent_achieved {
+                achieved.entry(format!("{}-Q{}", realisation.year, realisation.quarter)).or_default().push(percent);
+            }
+        }
+        let achieved: BTreeMap<String, f64> =
+            achieved.into_iter().map(|(slot, values)| (slot, average(&values))).collect();
+        for (slot, value) in &achieved {
+            per_quarter.entry(slot.clone()).or_default().push(*value);
+        }
+        units.push(UnitProgress {
+            unit_id: unit,
+            status,
+            submitted_at: plan.and_then(|p| p.submitted_at),
+            days_late,
+            rows,
+            achieved,
+        });
+    }
+    let achieved = per_quarter.into_iter().map(|(slot, values)| (slot, average(&values))).collect();
+    Ok(PeriodProgress { units, forms_by_status, achieved })
+}

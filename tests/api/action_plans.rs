@@ -507,3 +507,147 @@ async fn only_reviewers_of_the_period_review() {
         .unwrap();
     assert_problem(stale, StatusCode::PRECONDITION_FAILED, "stale_version").await;
 }
+
+#[tokio::test]
+async fn an_approved_plan_reports_quarterly_realisation_and_the_period_compiles_progress() {
+    use chrono::Datelike;
+    let app = spawn_seeded_app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let reviewer = app.user(Role::ActionPlanReviewer, "SKD-BAGORG").await;
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Pontianak).date_naive();
+    let (year, quarter) = (today.year(), (today.month() - 1) / 3 + 1);
+    let matrix = json!({ "columns": [
+        { "key": "action", "label": "Aksi", "type": "text", "required": true },
+        { "key": "target", "label": "Target", "type": "integer", "required": true, "repeat": "per_year" }
+    ], "template_rows": [{ "action": "Sosialisasi kanal pengaduan" }] });
+    let period: Value = app
+        .authed(Method::POST, "/api/v1/action-plan-periods", &admin)
+        .json(&json!({
+            "name": "Rencana Aksi tahun berjalan", "first_year": year, "last_year": year, "submission_deadline": today,
+            "matrix": matrix, "target_unit_ids": [app.unit_id("SKD-PUPR").await, app.unit_id("SKD-DINKES").await],
+            "reviewer_unit_ids": [app.unit_id("SKD-BAGORG").await]
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let form: Value = app
+        .authed(Method::POST, "/api/v1/action-plans", &operator)
+        .json(&json!({ "period_id": period["id"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = form["id"].as_str().unwrap().to_owned();
+    let row = form["rows"][0]["id"].as_str().unwrap().to_owned();
+    let mut target = serde_json::Map::new();
+    target.insert(year.to_string(), json!(8));
+    app.authed(Method::PATCH, &format!("/api/v1/action-plans/{id}/rows/{row}"), &operator)
+        .json(&json!({ "cells": { "action": "Sosialisasi kanal pengaduan", "target": target } }))
+        .send()
+        .await
+        .unwrap();
+    let realisation = format!("/api/v1/action-plans/{id}/rows/{row}/realisations/{year}/{quarter}");
+    let too_early =
+        app.authed(Method::PUT, &realisation, &operator).json(&json!({ "realised_value": 2 })).send().await.unwrap();
+    assert_problem(too_early, StatusCode::CONFLICT, "not_approved").await;
+    app.authed(Method::POST, &format!("/api/v1/action-plans/{id}/submit"), &operator).send().await.unwrap();
+    let approved: Value = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/reviews"), &reviewer)
+        .json(&json!({ "decision": "approve" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["status"], "approved");
+
+    let empty = app
+        .authed(Method::PUT, &realisation, &operator)
+        .json(&json!({ "evidence_urls": ["ftp://x"] }))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(empty, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["evidence_urls", "realised_value"]);
+    let recorded = app
+        .authed(Method::PUT, &realisation, &operator)
+        .json(&json!({ "realised_value": 6, "obstacles": "Anggaran terlambat", "evidence_urls": ["https://sekadaukab.go.id/foto.jpg"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recorded.status(), StatusCode::OK);
+    let recorded: Value = recorded.json().await.unwrap();
+    assert_eq!((recorded["percent_achieved"].as_f64(), recorded["status"].as_str()), (Some(75.0), Some("recorded")));
+    for user in [&admin, &operator] {
+        let refused = app
+            .authed(Method::POST, &format!("{realisation}/review"), user)
+            .json(&json!({ "verified": true }))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    let no_comment = app
+        .authed(Method::POST, &format!("{realisation}/review"), &reviewer)
+        .json(&json!({ "verified": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(no_comment, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let verified: Value = app
+        .authed(Method::POST, &format!("{realisation}/review"), &reviewer)
+        .json(&json!({ "verified": true }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["status"], "verified");
+    let final_answer =
+        app.authed(Method::PUT, &realisation, &operator).json(&json!({ "realised_value": 7 })).send().await.unwrap();
+    assert_problem(final_answer, StatusCode::CONFLICT, "realisation_verified").await;
+
+    let progress_path = format!("/api/v1/action-plan-periods/{}/progress", period["id"].as_str().unwrap());
+    let progress: Value = app.authed(Method::GET, &progress_path, &admin).send().await.unwrap().json().await.unwrap();
+    let slot = format!("{year}-Q{quarter}");
+    assert_eq!(progress["achieved"][&slot], 75.0);
+    assert_eq!(progress["forms_by_status"]["approved"], 1);
+    assert_eq!(progress["forms_by_status"]["not_started"], 1);
+    let pupr = progress["units"].as_array().unwrap().iter().find(|u| u["status"] == "approved").unwrap();
+    assert_eq!((pupr["rows"].as_i64(), pupr["days_late"].as_i64()), (Some(1), Some(0)));
+    let list: Value = app
+        .authed(Method::GET, &format!("/api/v1/action-plans/{id}/realisations"), &reviewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    app.state.clock.advance(chrono::Duration::days(200));
+    let locked =
+        app.authed(Method::PUT, &realisation, &operator).json(&json!({ "realised_value": 1 })).send().await.unwrap();
+    assert_problem(locked, StatusCode::CONFLICT, "quarter_locked").await;
+    let outside = app
+        .authed(Method::PUT, &format!("/api/v1/action-plans/{id}/rows/{row}/realisations/{}/1", year + 1), &operator)
+        .json(&json!({ "realised_value": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(outside, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let late: Value = app.authed(Method::GET, &progress_path, &admin).send().await.unwrap().json().await.unwrap();
+    let dinkes = late["units"].as_array().unwrap().iter().find(|u| u["status"] == "not_started").unwrap();
+    assert!(
+        dinkes["days_late"].as_i64().unwrap() >= 199,
+        "a unit that never submitted is late by the days since the deadline"
+    );
+}
