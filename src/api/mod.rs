@@ -96,6 +96,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(action_plans::review_action_plan_realisation)
             .service(action_plans::list_action_plan_realisations)
             .service(action_plans::get_action_plan_progress)
+            .service(action_plans::export_action_plan_xlsx)
+            .service(action_plans::export_action_plan_csv)
+            .service(action_plans::export_action_plan_matrix_xlsx)
+            .service(action_plans::export_action_plan_matrix_csv)
+            .service(action_plans::import_action_plan)
             .service(attachments::upload_attachment)
             .service(attachments::download_attachment),
     );

@@ -11,6 +11,18 @@ async fn period(app: &TestApp, user: &TestUser) -> Value {
     periods[0].clone()
 }
 
+/// Opens the form of `user`'s unit for `period`.
+async fn open_form(app: &TestApp, user: &TestUser, period: &Value) -> Value {
+    let response = app
+        .authed(Method::POST, "/api/v1/action-plans", user)
+        .json(&json!({ "period_id": period["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "opening the form: {}", response.status());
+    response.json().await.unwrap()
+}
+
 fn filled(template: &Value) -> Value {
     let mut cells = template.clone();
     cells["unit"] = json!("dokumen");
@@ -192,15 +204,7 @@ async fn who_sees_and_edits_which_forms() {
     let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
     let diskominfo_operator = app.user(Role::OpdOperator, "SKD-DISKOMINFO").await;
     let period = period(&app, &pupr).await;
-    let form: Value = app
-        .authed(Method::POST, "/api/v1/action-plans", &pupr)
-        .json(&json!({ "period_id": period["id"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form = open_form(&app, &pupr, &period).await;
     let path = format!("/api/v1/action-plans/{}", form["id"].as_str().unwrap());
 
     for user in [&pupr, &reviewer, &leader, &admin] {
@@ -327,15 +331,7 @@ async fn admins_define_periods_and_their_matrix_is_checked() {
 /// Opens PUPR's form, fills every row in and submits it; returns the form id.
 async fn submitted_form(app: &TestApp, operator: &TestUser) -> String {
     let period = period(app, operator).await;
-    let form: Value = app
-        .authed(Method::POST, "/api/v1/action-plans", operator)
-        .json(&json!({ "period_id": period["id"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form = open_form(app, operator, &period).await;
     let id = form["id"].as_str().unwrap().to_owned();
     for row in form["rows"].as_array().unwrap() {
         let response = app
@@ -534,15 +530,7 @@ async fn an_approved_plan_reports_quarterly_realisation_and_the_period_compiles_
         .json()
         .await
         .unwrap();
-    let form: Value = app
-        .authed(Method::POST, "/api/v1/action-plans", &operator)
-        .json(&json!({ "period_id": period["id"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form = open_form(&app, &operator, &period).await;
     let id = form["id"].as_str().unwrap().to_owned();
     let row = form["rows"][0]["id"].as_str().unwrap().to_owned();
     let mut target = serde_json::Map::new();
@@ -650,4 +638,212 @@ async fn an_approved_plan_reports_quarterly_realisation_and_the_period_compiles_
         dinkes["days_late"].as_i64().unwrap() >= 199,
         "a unit that never submitted is late by the days since the deadline"
     );
+}
+
+/// Reads every cell of a workbook's sheet.
+fn sheet(bytes: &[u8], name: &str) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    workbook.worksheet_range(name).unwrap()
+}
+
+fn sheet_names(bytes: &[u8]) -> Vec<String> {
+    use calamine::Reader;
+    let workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    workbook.sheet_names()
+}
+
+/// Writes a copy of `range` as a new workbook, with `edit` applied to each (row, column, value) first: what a user
+/// saving the exported file from a spreadsheet program sends back.
+fn edited_copy(
+    range: &calamine::Range<calamine::Data>,
+    edit: impl Fn(u32, u32, calamine::Data) -> calamine::Data,
+    extra: &[(u32, u32, &str)],
+) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let worksheet = workbook.add_worksheet();
+    worksheet.set_name("PUPR").unwrap();
+    let (end_row, end_col) = range.end().unwrap();
+    for row in 0..=end_row {
+        for col in 0..=end_col {
+            let value = edit(row, col, range.get_value((row, col)).cloned().unwrap_or(calamine::Data::Empty));
+            match value {
+                calamine::Data::String(text) => {
+                    worksheet.write_string(row, col as u16, text).unwrap();
+                }
+                calamine::Data::Float(number) => {
+                    worksheet.write_number(row, col as u16, number).unwrap();
+                }
+                calamine::Data::Int(number) => {
+                    worksheet.write_number(row, col as u16, number as f64).unwrap();
+                }
+                _ => {}
+            }
+        }
+    }
+    for (row, col, text) in extra {
+        worksheet.write_string(*row, *col as u16, *text).unwrap();
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_form_goes_to_excel_and_comes_back_edited() {
+    let app = spawn_seeded_app().await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let period = period(&app, &operator).await;
+    let form = open_form(&app, &operator, &period).await;
+    let id = form["id"].as_str().unwrap().to_owned();
+    let first = form["rows"][0].clone();
+    app.authed(Method::PATCH, &format!("/api/v1/action-plans/{id}/rows/{}", first["id"].as_str().unwrap()), &operator)
+        .json(&json!({ "cells": filled(&first["cells"]) }))
+        .send()
+        .await
+        .unwrap();
+
+    let response =
+        app.authed(Method::GET, &format!("/api/v1/action-plans/{id}/export.xlsx"), &operator).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get("content-type").unwrap(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let names = sheet_names(&bytes);
+    assert_eq!(names, ["Dinas PUPR"]);
+    let range = sheet(&bytes, "Dinas PUPR");
+    let text = |row: u32, col: u32| range.get_value((row, col)).map(|d| d.to_string()).unwrap_or_default();
+    assert_eq!(text(0, 0), "Rencana Aksi Pengelolaan Pengaduan Pelayanan Publik 2021-2024");
+    assert!(text(1, 0).contains("Kabupaten Sekadau") && text(1, 0).contains("Dinas PUPR"));
+    assert!(text(2, 0).contains("Permen PANRB 46/2020"));
+    assert_eq!(
+        (text(4, 0), text(4, 2), text(5, 6)),
+        ("ID Baris".to_owned(), "Fokus Strategis".to_owned(), "2021".to_owned())
+    );
+    let keys: Vec<String> = (0..40).map(|col| text(3, col)).collect();
+    let budget_2021 = keys.iter().position(|k| k == "budget[2021]").unwrap() as u32;
+    let unit_col = keys.iter().position(|k| k == "unit").unwrap() as u32;
+    assert_eq!(text(6, 0), first["id"].as_str().unwrap());
+    assert_eq!(range.get_value((6, budget_2021)), Some(&calamine::Data::Float(5000000.0)));
+    assert_eq!(text(6, unit_col), "dokumen");
+
+    let edited = edited_copy(
+        &range,
+        |row, col, value| if row == 6 && col == unit_col { calamine::Data::String("laporan".into()) } else { value },
+        &[(11, 2, "Tindak Lanjut"), (11, 3, "Rapat koordinasi OPD"), (11, 4, "Notulen rapat")],
+    );
+    let imported = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/import"), &operator)
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(edited)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), StatusCode::OK, "{:?}", imported.text().await);
+    let after: Value = app
+        .authed(Method::GET, &format!("/api/v1/action-plans/{id}"), &operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = after["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "a new row was added");
+    assert_eq!(rows[0]["cells"]["unit"], "laporan");
+    assert_eq!(rows[0]["cells"]["budget"]["2021"], 5000000);
+    assert_eq!(rows[5]["cells"]["action"], "Rapat koordinasi OPD");
+
+    let broken = edited_copy(
+        &range,
+        |row, col, value| match (row, col) {
+            (6, c) if c == budget_2021 => calamine::Data::String("lima juta".into()),
+            (7, 0) => calamine::Data::String("not-an-id".into()),
+            _ => value,
+        },
+        &[],
+    );
+    let refused = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/import"), &operator)
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(broken)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let fields = error_fields(&problem);
+    assert!(fields.iter().any(|f| f.starts_with("PUPR!A8")), "{fields:?}");
+    assert!(
+        fields.iter().any(|f| f.starts_with("PUPR!") && f.ends_with("7") && !f.starts_with("PUPR!A")),
+        "{fields:?}"
+    );
+    let unchanged: Value = app
+        .authed(Method::GET, &format!("/api/v1/action-plans/{id}"), &operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unchanged["rows"].as_array().unwrap().len(), 6, "nothing written from an invalid file");
+    let not_xlsx = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/import"), &operator)
+        .header("content-type", "text/csv")
+        .body("a,b")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(not_xlsx, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+
+    let csv = app
+        .authed(Method::GET, &format!("/api/v1/action-plans/{id}/export.csv"), &operator)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("unit,row_id,position,strategic_focus,action,indicator,unit,target[2021]"),
+        "{}",
+        &csv[..80]
+    );
+    assert!(csv.contains("Rapat koordinasi OPD"));
+}
+
+#[tokio::test]
+async fn the_compiled_matrix_has_a_pemda_sheet_and_one_sheet_per_opd() {
+    let app = spawn_seeded_app().await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let period = period(&app, &operator).await;
+    open_form(&app, &operator, &period).await;
+    let path = format!("/api/v1/action-plan-periods/{}/matrix.xlsx", period["id"].as_str().unwrap());
+    let bytes = app.authed(Method::GET, &path, &admin).send().await.unwrap().bytes().await.unwrap().to_vec();
+    let names = sheet_names(&bytes);
+    assert_eq!(names.len(), 9, "{names:?}");
+    assert_eq!(names[0], "Pemda");
+    assert!(names.contains(&"Dinas PUPR".to_owned()) && names.contains(&"BPRPD".to_owned()));
+    let pemda = sheet(&bytes, "Pemda");
+    let group_rows: Vec<String> = (6..20).filter_map(|row| pemda.get_value((row, 0)).map(|d| d.to_string())).collect();
+    assert!(group_rows.iter().any(|v| v == "Dinas PUPR"), "{group_rows:?}");
+    let csv =
+        app.authed(Method::GET, &path.replace(".xlsx", ".csv"), &admin).send().await.unwrap().text().await.unwrap();
+    assert_eq!(csv.lines().count(), 1 + 5, "a header and PUPR's five template rows");
+    let refused = app.authed(Method::GET, &path, &operator).send().await.unwrap();
+    assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let other = app.user(Role::OpdOperator, "SKD-DINKES").await;
+    let form_list: Value =
+        app.authed(Method::GET, "/api/v1/action-plans", &operator).send().await.unwrap().json().await.unwrap();
+    let hidden = app
+        .authed(
+            Method::GET,
+            &format!("/api/v1/action-plans/{}/export.xlsx", form_list[0]["id"].as_str().unwrap()),
+            &other,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(hidden, StatusCode::NOT_FOUND, "not_found").await;
 }
