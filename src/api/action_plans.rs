@@ -461,6 +461,45 @@ pub async fn update_action_plan_row(
     form_response(&mut conn, id, StatusCode::OK).await
 }
 
+/// The new order of a form's rows.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowOrderRequest {
+    /// Every row id of the form, each exactly once, first row first (422 `not_a_permutation` otherwise).
+    pub row_ids: Vec<Uuid>,
+}
+
+/// Reorder the rows of your unit's form.
+///
+/// As for adding rows. The list must name every row of the form exactly once; the rows get positions 1..n in that
+/// order. Template rows may move too.
+#[utoipa::path(
+    tag = "action plans",
+    params(("id" = Uuid, Path, description = "Form id"), ("If-Match" = Option<String>, Header, description = "The form's ETag")),
+    request_body = RowOrderRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Reordered", body = ActionPlanView, headers(("ETag" = String))),
+        (status = 403, description = "Not staff of the form's unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such form you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The form is not editable", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not every row exactly once", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/action-plans/{id}/rows/order")]
+pub async fn reorder_action_plan_rows(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<RowOrderRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    services::action_plans::reorder_lines(&mut conn, &user, *id, if_match.0, body.into_inner().row_ids).await?;
+    form_response(&mut conn, *id, StatusCode::OK).await
+}
+
 /// Remove a row of your unit's form (not a template row: 409 `template_row`).
 ///
 /// As for adding rows.

@@ -85,6 +85,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(action_plans::get_action_plan)
             .service(action_plans::create_action_plan_row)
             .service(action_plans::update_action_plan_row)
+            .service(action_plans::reorder_action_plan_rows)
             .service(action_plans::delete_action_plan_row)
             .service(action_plans::submit_action_plan)
             .service(action_plans::get_action_plan_version)

@@ -279,6 +279,18 @@ pub async fn update_line(
         .await
 }
 
+/// Gives each line of a form its position: the first id gets 1.
+pub async fn set_line_positions(conn: &mut AsyncPgConnection, ordered: &[Uuid]) -> QueryResult<()> {
+    for (index, id) in ordered.iter().enumerate() {
+        let position = i32::try_from(index + 1).unwrap_or(i32::MAX);
+        diesel::update(action_plan_rows::table.find(id))
+            .set(action_plan_rows::position.eq(position))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Removes a line.
 pub async fn delete_line(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
     diesel::delete(action_plan_rows::table.find(id)).execute(conn).await.map(drop)

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::DomainError;
 
@@ -339,6 +340,24 @@ pub fn percent_achieved(realised: f64, target: Option<f64>) -> Option<f64> {
     Some(((realised / target) * 1000.0).round() / 10.0)
 }
 
+/// Checks a new order of a form's rows: it must name every current row exactly once, so a client working from a
+/// stale copy of the form cannot drop or duplicate rows by reordering.
+pub fn check_row_order(current: &[Uuid], requested: &[Uuid]) -> Result<(), DomainError> {
+    let mut wanted: Vec<Uuid> = requested.to_vec();
+    wanted.sort_unstable();
+    let unique = wanted.windows(2).all(|pair| pair[0] != pair[1]);
+    let mut have: Vec<Uuid> = current.to_vec();
+    have.sort_unstable();
+    if !unique || wanted != have {
+        return Err(DomainError::Invalid {
+            field: "row_ids",
+            code: "not_a_permutation",
+            message: format!("list each of the form's {} rows exactly once", current.len()),
+        });
+    }
+    Ok(())
+}
+
 /// Where a form stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -505,6 +524,16 @@ mod tests {
 
     fn cells(value: Value) -> BTreeMap<String, Value> {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_row_order_names_every_row_once() {
+        let [a, b, c] = [Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7()];
+        assert!(check_row_order(&[a, b, c], &[c, a, b]).is_ok());
+        for bad in [vec![c, a], vec![c, a, b, a], vec![c, a, a], vec![c, a, b, Uuid::now_v7()]] {
+            let err = check_row_order(&[a, b, c], &bad).unwrap_err();
+            assert!(matches!(err, DomainError::Invalid { code: "not_a_permutation", .. }), "{bad:?}");
+        }
     }
 
     #[test]

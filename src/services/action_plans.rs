@@ -366,6 +366,25 @@ pub async fn update_line(
     .await
 }
 
+/// Puts the form's rows in the given order (positions 1..n). Template rows may move like any other.
+pub async fn reorder_lines(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    plan_id: Uuid,
+    expected_version: Option<i32>,
+    row_ids: Vec<Uuid>,
+) -> Result<(), ApiError> {
+    conn.transaction(async |conn| {
+        let (plan, _) = editable(conn, actor, plan_id, expected_version).await?;
+        let current: Vec<Uuid> = db::action_plans::lines(conn, plan.id).await?.iter().map(|l| l.id).collect();
+        action_plan::check_row_order(&current, &row_ids)?;
+        db::action_plans::set_line_positions(conn, &row_ids).await?;
+        record_edit(conn, actor, &plan, "rows_reordered", json!({ "row_ids": row_ids })).await?;
+        Ok(())
+    })
+    .await
+}
+
 /// Removes a row; template rows cannot be removed.
 pub async fn delete_line(
     conn: &mut AsyncPgConnection,

@@ -250,6 +250,49 @@ async fn who_sees_and_edits_which_forms() {
 }
 
 #[tokio::test]
+async fn an_opd_reorders_its_rows_naming_each_once() {
+    let app = spawn_seeded_app().await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let dinkes = app.user(Role::OpdOperator, "SKD-DINKES").await;
+    let period = period(&app, &operator).await;
+    let form = open_form(&app, &operator, &period).await;
+    let order_path = format!("/api/v1/action-plans/{}/rows/order", form["id"].as_str().unwrap());
+    let ids: Vec<Value> = form["rows"].as_array().unwrap().iter().map(|row| row["id"].clone()).collect();
+    let reversed: Vec<Value> = ids.iter().rev().cloned().collect();
+
+    for bad in [ids[1..].to_vec(), [ids.clone(), vec![ids[0].clone()]].concat()] {
+        let response =
+            app.authed(Method::PUT, &order_path, &operator).json(&json!({ "row_ids": bad })).send().await.unwrap();
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(error_fields(&problem), ["row_ids"]);
+    }
+    let foreign =
+        app.authed(Method::PUT, &order_path, &dinkes).json(&json!({ "row_ids": reversed })).send().await.unwrap();
+    assert!(matches!(foreign.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", foreign.status());
+    let stale = app
+        .authed(Method::PUT, &order_path, &operator)
+        .header("if-match", format!("\"{}\"", form["version"].as_i64().unwrap() + 1))
+        .json(&json!({ "row_ids": reversed }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(stale, StatusCode::PRECONDITION_FAILED, "stale_version").await;
+
+    let response = app
+        .authed(Method::PUT, &order_path, &operator)
+        .header("if-match", format!("\"{}\"", form["version"].as_i64().unwrap()))
+        .json(&json!({ "row_ids": reversed }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let reordered: Value = response.json().await.unwrap();
+    let rows = reordered["rows"].as_array().unwrap();
+    assert_eq!(rows.iter().map(|row| row["id"].clone()).collect::<Vec<_>>(), reversed);
+    assert_eq!(rows.iter().map(|row| row["position"].as_i64().unwrap()).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+}
+
+#[tokio::test]
 async fn admins_define_periods_and_their_matrix_is_checked() {
     let app = spawn_seeded_app().await;
     let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
