@@ -12,13 +12,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::complaints::with_etag;
+use super::complaints::{AttachmentView, with_etag};
 use super::etag::IfMatch;
 use super::validation::{FieldErrors, nullable, required_text};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
 use crate::db;
 use crate::db::action_plans::{LineRow, PeriodChanges, PeriodRow, PlanRow};
+use crate::db::attachments::AttachmentRow;
 use crate::domain::action_plan::{Matrix, PlanStatus};
 use crate::error::{ApiError, Problem};
 use crate::services;
@@ -758,13 +759,16 @@ pub async fn send_action_plan(
     errors.finish()?;
     let mut conn = state.conn().await?;
     services::action_plans::send(
+        &state,
         &mut conn,
         &user,
         *id,
         if_match.0,
-        number.unwrap_or_default(),
-        body.letter_date,
-        body.letter_attachment_id,
+        services::action_plans::SendingLetter {
+            number: number.unwrap_or_default(),
+            date: body.letter_date,
+            attachment_id: body.letter_attachment_id,
+        },
     )
     .await?;
     form_response(&mut conn, *id, StatusCode::OK).await
@@ -825,6 +829,8 @@ pub struct RealisationView {
     pub percent_achieved: Option<f64>,
     pub obstacles: Option<String>,
     pub evidence_urls: Vec<String>,
+    /// Bukti dukung uploaded as files (download with `GET /api/v1/attachments/{id}`).
+    pub evidence_attachments: Vec<AttachmentView>,
     /// `recorded`, `verified` or `returned`.
     pub status: String,
     pub review_comment: Option<String>,
@@ -832,8 +838,14 @@ pub struct RealisationView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<db::action_plans::RealisationRow> for RealisationView {
-    fn from(row: db::action_plans::RealisationRow) -> Self {
+impl RealisationView {
+    fn new(row: db::action_plans::RealisationRow, attachments: &[AttachmentRow]) -> Self {
+        let evidence_attachments = attachments
+            .iter()
+            .filter(|a| a.realisation_id == Some(row.id))
+            .cloned()
+            .map(AttachmentView::from)
+            .collect();
         Self {
             id: row.id,
             row_id: row.row_id,
@@ -844,12 +856,21 @@ impl From<db::action_plans::RealisationRow> for RealisationView {
             percent_achieved: row.percent_achieved,
             obstacles: row.obstacles,
             evidence_urls: serde_json::from_value(row.evidence_urls).unwrap_or_default(),
+            evidence_attachments,
             status: row.status,
             review_comment: row.review_comment,
             version: row.version,
             updated_at: row.updated_at,
         }
     }
+}
+
+async fn realisation_response(
+    conn: &mut diesel_async::AsyncPgConnection,
+    row: db::action_plans::RealisationRow,
+) -> Result<HttpResponse, ApiError> {
+    let attachments = db::attachments::of_realisations(conn, &[row.id]).await?;
+    Ok(HttpResponse::Ok().json(RealisationView::new(row, &attachments)))
 }
 
 /// What a unit achieved in a quarter.
@@ -869,6 +890,10 @@ pub struct RealisationRequest {
     /// Bukti dukung: links (http or https).
     #[validate(length(max = 50))]
     pub evidence_urls: Option<Vec<String>>,
+    /// Bukti dukung as files: ids of your own uploads (`POST /api/v1/attachments`, within 24 hours). The list is the
+    /// full set: files left out are unlinked.
+    #[validate(length(max = 20))]
+    pub evidence_attachment_ids: Option<Vec<Uuid>>,
 }
 
 /// Record a row's realisation for a quarter (monev).
@@ -914,11 +939,12 @@ pub async fn record_action_plan_realisation(
         realised_text: body.realised_text,
         obstacles: body.obstacles,
         evidence_urls: urls,
+        evidence_attachment_ids: body.evidence_attachment_ids.unwrap_or_default(),
     };
     let mut conn = state.conn().await?;
     let row =
         services::action_plans::record_realisation(&state, &mut conn, &user, id, row_id, year, quarter, new).await?;
-    Ok(HttpResponse::Ok().json(RealisationView::from(row)))
+    realisation_response(&mut conn, row).await
 }
 
 /// The review team's decision on a realisation.
@@ -977,7 +1003,7 @@ pub async fn review_action_plan_realisation(
         body.comment,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(RealisationView::from(row)))
+    realisation_response(&mut conn, row).await
 }
 
 /// List the realisations of a form.
@@ -1001,7 +1027,9 @@ pub async fn list_action_plan_realisations(
     let mut conn = state.conn().await?;
     let (plan, _) = services::action_plans::readable_form(&mut conn, &user, *id).await?;
     let rows = db::action_plans::realisations(&mut conn, &[plan.id]).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(RealisationView::from).collect::<Vec<_>>()))
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let attachments = db::attachments::of_realisations(&mut conn, &ids).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(|row| RealisationView::new(row, &attachments)).collect::<Vec<_>>()))
 }
 
 /// The compiled progress of a period: per targeted unit and for the whole Pemda.

@@ -107,8 +107,9 @@ pub async fn upload_attachment(
 
 /// Download an attachment.
 ///
-/// Staff who may read its complaint (`admin` and `inspector` of the Pemda, `super_admin`), or the staff member who
-/// uploaded it while it is not attached yet. Everyone else gets 404.
+/// Staff who may read what it is attached to: its complaint (`admin` and `inspector` of the Pemda, `super_admin`, and
+/// OPD staff of a unit it was disposed to), its follow-up's disposition, or its Rencana Aksi form (the sending letter
+/// and realisation evidence); or the staff member who uploaded it while it is not attached yet. Everyone else gets 404.
 #[utoipa::path(
     tag = "attachments",
     params(("id" = Uuid, Path, description = "Attachment id")),

@@ -20,6 +20,9 @@ pub struct AttachmentRow {
     pub uploaded_by: Option<Uuid>,
     pub uploaded_at: DateTime<Utc>,
     pub follow_up_id: Option<Uuid>,
+    /// Set for the letter that sent a Rencana Aksi and for the evidence of its realisations.
+    pub action_plan_id: Option<Uuid>,
+    pub realisation_id: Option<Uuid>,
 }
 
 /// Inserts an upload.
@@ -54,6 +57,7 @@ pub async fn attach(
         .filter(attachments::id.eq_any(ids.to_vec()))
         .filter(attachments::complaint_id.is_null())
         .filter(attachments::follow_up_id.is_null())
+        .filter(attachments::action_plan_id.is_null())
         .filter(attachments::uploaded_at.gt(since))
         .set(attachments::complaint_id.eq(complaint_id))
         .execute(conn)
@@ -73,10 +77,61 @@ pub async fn attach_to_follow_up(
         .filter(attachments::id.eq_any(ids.to_vec()))
         .filter(attachments::complaint_id.is_null())
         .filter(attachments::follow_up_id.is_null())
+        .filter(attachments::action_plan_id.is_null())
         .filter(attachments::uploaded_by.eq(uploaded_by))
         .filter(attachments::uploaded_at.gt(since))
         .set(attachments::follow_up_id.eq(follow_up_id))
         .execute(conn)
+        .await
+}
+
+/// Attaches a staff member's own unattached uploads to a Rencana Aksi, as its letter (`realisation_id` `None`) or as
+/// evidence of a realisation. Returns how many were attached.
+pub async fn attach_to_action_plan(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    action_plan_id: Uuid,
+    realisation_id: Option<Uuid>,
+    uploaded_by: Uuid,
+    since: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(attachments::table)
+        .filter(attachments::id.eq_any(ids.to_vec()))
+        .filter(attachments::complaint_id.is_null())
+        .filter(attachments::follow_up_id.is_null())
+        .filter(attachments::action_plan_id.is_null())
+        .filter(attachments::uploaded_by.eq(uploaded_by))
+        .filter(attachments::uploaded_at.gt(since))
+        .set((attachments::action_plan_id.eq(action_plan_id), attachments::realisation_id.eq(realisation_id)))
+        .execute(conn)
+        .await
+}
+
+/// Unlinks the evidence of a realisation that is not in `keep`; the files become ordinary unattached uploads and are
+/// swept with them.
+pub async fn detach_from_realisation(
+    conn: &mut AsyncPgConnection,
+    realisation_id: Uuid,
+    keep: &[Uuid],
+) -> QueryResult<usize> {
+    diesel::update(attachments::table)
+        .filter(attachments::realisation_id.eq(realisation_id))
+        .filter(attachments::id.ne_all(keep.to_vec()))
+        .set((attachments::action_plan_id.eq(None::<Uuid>), attachments::realisation_id.eq(None::<Uuid>)))
+        .execute(conn)
+        .await
+}
+
+/// The evidence of these realisations, in upload order.
+pub async fn of_realisations(
+    conn: &mut AsyncPgConnection,
+    realisation_ids: &[Uuid],
+) -> QueryResult<Vec<AttachmentRow>> {
+    attachments::table
+        .filter(attachments::realisation_id.eq_any(realisation_ids.to_vec()))
+        .order((attachments::uploaded_at, attachments::id))
+        .select(AttachmentRow::as_select())
+        .load(conn)
         .await
 }
 
@@ -86,6 +141,7 @@ pub async fn delete_unattached_before(conn: &mut AsyncPgConnection, before: Date
         attachments::table
             .filter(attachments::complaint_id.is_null())
             .filter(attachments::follow_up_id.is_null())
+            .filter(attachments::action_plan_id.is_null())
             .filter(attachments::uploaded_at.lt(before)),
     )
     .returning(attachments::sha256)

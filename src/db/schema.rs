@@ -116,6 +116,8 @@ diesel::table! {
         uploaded_by -> Nullable<Uuid>,
         uploaded_at -> Timestamptz,
         follow_up_id -> Nullable<Uuid>,
+        action_plan_id -> Nullable<Uuid>,
+        realisation_id -> Nullable<Uuid>,
     }
 }
 

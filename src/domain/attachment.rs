@@ -1,5 +1,9 @@
 //! Uploaded files: which kinds are accepted, recognised by their content rather than their name.
 
+/// How long an upload waits to be attached to something before the housekeeping sweep deletes it; past this it can no
+/// longer be attached either, so a sweep never races an attach.
+pub const UNATTACHED_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 /// The media type of `bytes` when it is one of the accepted kinds (PDF, JPEG, PNG, WebP), judged by the magic bytes
 /// at the start of the file. A renamed executable or HTML page is not any of these.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {

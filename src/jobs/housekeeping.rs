@@ -1,7 +1,6 @@
 //! Removing what has expired: uploads never attached to a report within a day (and their files when no other upload
 //! shares them), stored idempotent responses older than a day, and refresh tokens past their end.
 
-use chrono::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -59,7 +58,7 @@ pub async fn run(state: &AppState) -> anyhow::Result<Option<HousekeepingReport>>
 
 async fn sweep(state: &AppState, conn: &mut AsyncPgConnection) -> anyhow::Result<HousekeepingReport> {
     let now = state.clock.now();
-    let day_ago = now - Duration::hours(24);
+    let day_ago = now - crate::domain::attachment::UNATTACHED_LIFETIME;
     let mut report = HousekeepingReport::default();
 
     let hashes = db::attachments::delete_unattached_before(conn, day_ago).await?;

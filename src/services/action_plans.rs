@@ -578,23 +578,28 @@ pub async fn review(
     .await
 }
 
+/// The letter that sent a plan to KemenPAN-RB.
+#[derive(Debug)]
+pub struct SendingLetter {
+    pub number: String,
+    pub date: NaiveDate,
+    /// The admin's own upload of the scanned letter.
+    pub attachment_id: Option<Uuid>,
+}
+
 /// The admin records the letter that sent the approved plan to KemenPAN-RB; the form is then locked.
 pub async fn send(
+    state: &AppState,
     conn: &mut AsyncPgConnection,
     actor: &AuthUser,
     plan_id: Uuid,
     expected_version: Option<i32>,
-    letter_number: String,
-    letter_date: NaiveDate,
-    letter_attachment_id: Option<Uuid>,
+    letter: SendingLetter,
 ) -> Result<PlanRow, ApiError> {
+    let SendingLetter { number: letter_number, date: letter_date, attachment_id: letter_attachment_id } = letter;
     guards::require(actor.role, Action::ManageActionPlanPeriods)?;
     readable_form(conn, actor, plan_id).await?;
-    if let Some(attachment) = letter_attachment_id
-        && db::attachments::find(conn, attachment).await?.is_none()
-    {
-        return Err(ApiError::invalid_field("letter_attachment_id", "not_found", "upload the letter first"));
-    }
+    let attachable_since = state.clock.now() - crate::domain::attachment::UNATTACHED_LIFETIME;
     conn.transaction(async |conn| {
         let plan =
             db::action_plans::lock_plan(conn, plan_id).await?.ok_or_else(|| ApiError::not_found("the action plan"))?;
@@ -605,6 +610,17 @@ pub async fn send(
         }
         let from: PlanStatus = plan.status.parse()?;
         let to = action_plan::transition(from, PlanAction::Send)?;
+        if let Some(letter) = letter_attachment_id
+            && db::attachments::attach_to_action_plan(conn, &[letter], plan.id, None, actor.id.0, attachable_since)
+                .await?
+                != 1
+        {
+            return Err(ApiError::invalid_field(
+                "letter_attachment_id",
+                "not_attachable",
+                "upload the scanned letter yourself through POST /api/v1/attachments within the last 24 hours",
+            ));
+        }
         let sent = db::action_plans::set_plan_sent(
             conn,
             plan.id,
@@ -688,6 +704,8 @@ pub struct NewRealisation {
     pub realised_text: Option<String>,
     pub obstacles: Option<String>,
     pub evidence_urls: Vec<String>,
+    /// The full set of uploaded evidence files: new ones are linked, ones left out are unlinked.
+    pub evidence_attachment_ids: Vec<Uuid>,
 }
 
 /// Records (or corrects) a row's realisation for a quarter of an approved plan. A verified realisation is final; a
@@ -751,7 +769,22 @@ pub async fn record_realisation(
             updated_at: now,
         };
         let saved = db::action_plans::upsert_realisation(conn, &row).await?;
-        let details = json!({ "row_id": row_id, "year": year, "quarter": quarter });
+        let ids = &new.evidence_attachment_ids;
+        db::attachments::detach_from_realisation(conn, saved.id, ids).await?;
+        let linked: Vec<Uuid> =
+            db::attachments::of_realisations(conn, &[saved.id]).await?.into_iter().map(|a| a.id).collect();
+        let to_link: Vec<Uuid> = ids.iter().copied().filter(|id| !linked.contains(id)).collect();
+        let since = now - crate::domain::attachment::UNATTACHED_LIFETIME;
+        if db::attachments::attach_to_action_plan(conn, &to_link, plan.id, Some(saved.id), actor.id.0, since).await?
+            != to_link.len()
+        {
+            return Err(ApiError::invalid_field(
+                "evidence_attachment_ids",
+                "not_attachable",
+                "each file must be your own upload from the last 24 hours, not attached elsewhere",
+            ));
+        }
+        let details = json!({ "row_id": row_id, "year": year, "quarter": quarter, "evidence_attachment_ids": ids });
         db::audit::record(
             conn,
             NewAuditEvent::new(Some(actor.id.0), "action_plan", plan.id, "realisation_recorded", details),

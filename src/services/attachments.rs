@@ -43,6 +43,8 @@ pub async fn upload(
         uploaded_by: uploader.map(|u| u.id.0),
         uploaded_at: state.clock.now(),
         follow_up_id: None,
+        action_plan_id: None,
+        realisation_id: None,
     };
     Ok(db::attachments::insert(conn, &row).await?)
 }
@@ -69,9 +71,9 @@ pub async fn download(
             }
             Err(other) => return Err(other),
         },
-        None => match row.follow_up_id {
+        None => match (row.follow_up_id, row.action_plan_id) {
             // A file on a follow-up: whoever sees that disposition (its unit, the Pemda's admins and inspectors).
-            Some(follow_up) => {
+            (Some(follow_up), _) => {
                 let follow_up = db::dispositions::find_follow_up(conn, follow_up).await?.ok_or_else(not_found)?;
                 super::dispositions::visible(conn, caller, follow_up.disposition_id).await.map_err(
                     |err| match err {
@@ -80,8 +82,15 @@ pub async fn download(
                     },
                 )?;
             }
-            None if row.uploaded_by == Some(caller.id.0) => {}
-            None => return Err(not_found()),
+            // The letter or evidence of a Rencana Aksi: whoever may read the form.
+            (None, Some(plan)) => {
+                super::action_plans::readable_form(conn, caller, plan).await.map_err(|err| match err {
+                    ApiError::NotFound(_) | ApiError::Forbidden { .. } => not_found(),
+                    other => other,
+                })?;
+            }
+            (None, None) if row.uploaded_by == Some(caller.id.0) => {}
+            (None, None) => return Err(not_found()),
         },
     }
     let blobs = state.blobs.clone();

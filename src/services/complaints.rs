@@ -218,7 +218,7 @@ pub async fn intake(
         None => None,
     };
     let attachment_ids = complaint.attachment_ids.clone();
-    let upload_cutoff = now - chrono::Duration::hours(24);
+    let upload_cutoff = now - crate::domain::attachment::UNATTACHED_LIFETIME;
     let sealer = &state.sealer;
     let result = conn
         .transaction(async |conn| {
@@ -410,8 +410,13 @@ pub async fn supplement(
                     format!("at most {max_attachments} attachments per report"),
                 ));
             }
-            let attached =
-                db::attachments::attach(conn, &attachment_ids, current.id, now - chrono::Duration::hours(24)).await?;
+            let attached = db::attachments::attach(
+                conn,
+                &attachment_ids,
+                current.id,
+                now - crate::domain::attachment::UNATTACHED_LIFETIME,
+            )
+            .await?;
             if attached != attachment_ids.len() {
                 return Err(ApiError::invalid_field(
                     "attachment_ids",

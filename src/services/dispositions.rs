@@ -507,7 +507,7 @@ pub async fn add_follow_up(
                 return Err(ApiError::invalid_field("attachment_ids", "too_many", format!("at most {max_attachments} attachments")));
             }
             let attached =
-                db::attachments::attach_to_follow_up(conn, &new.attachment_ids, follow_up.id, actor.id.0, now - chrono::Duration::hours(24))
+                db::attachments::attach_to_follow_up(conn, &new.attachment_ids, follow_up.id, actor.id.0, now - crate::domain::attachment::UNATTACHED_LIFETIME)
                     .await?;
             if attached != new.attachment_ids.len() {
                 return Err(ApiError::invalid_field("attachment_ids", "unavailable", "an attachment is unknown, expired, not yours or already used"));

@@ -3,6 +3,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::attachments::{PNG, upload};
 use crate::helpers::{TestApp, TestUser, assert_problem, error_fields, spawn_seeded_app};
 
 async fn period(app: &TestApp, user: &TestUser) -> Value {
@@ -495,13 +496,30 @@ async fn the_review_team_asks_for_changes_then_approves_and_the_admin_sends_the_
             .unwrap();
         assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
     }
+    let someone_elses: Value = upload(&app, PNG, "surat.png", Some(&operator.access_token)).await.json().await.unwrap();
+    let unattachable = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/send"), &admin)
+        .json(
+            &json!({ "letter_number": "1", "letter_date": "2021-07-01", "letter_attachment_id": someone_elses["id"] }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(unattachable, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["letter_attachment_id"]);
+    let letter: Value = upload(&app, PNG, "surat.png", Some(&admin.access_token)).await.json().await.unwrap();
     let sent = app
         .authed(Method::POST, &format!("/api/v1/action-plans/{id}/send"), &admin)
-        .json(&json!({ "letter_number": "800/123/DKIS/2021", "letter_date": "2021-07-01" }))
+        .json(&json!({ "letter_number": "800/123/DKIS/2021", "letter_date": "2021-07-01", "letter_attachment_id": letter["id"] }))
         .send()
         .await
         .unwrap();
     assert_eq!(sent.status(), StatusCode::OK);
+    // The scanned letter belongs to the plan now: whoever reads the form may download it.
+    let letter_file = format!("/api/v1/attachments/{}", letter["id"].as_str().unwrap());
+    for user in [&operator, &reviewers[0]] {
+        assert_eq!(app.authed(Method::GET, &letter_file, user).send().await.unwrap().status(), StatusCode::OK);
+    }
     let sent: Value = sent.json().await.unwrap();
     assert_eq!((sent["status"].as_str(), sent["letter_number"].as_str()), (Some("sent"), Some("800/123/DKIS/2021")));
     let locked = app
@@ -607,14 +625,32 @@ async fn an_approved_plan_reports_quarterly_realisation_and_the_period_compiles_
         .unwrap();
     let problem = assert_problem(empty, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["evidence_urls", "realised_value"]);
+    let photo: Value = upload(&app, PNG, "sosialisasi.png", Some(&operator.access_token)).await.json().await.unwrap();
+    let not_ours: Value = upload(&app, PNG, "lain.png", Some(&reviewer.access_token)).await.json().await.unwrap();
+    let foreign_file = app
+        .authed(Method::PUT, &realisation, &operator)
+        .json(&json!({ "realised_value": 6, "evidence_attachment_ids": [not_ours["id"]] }))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(foreign_file, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["evidence_attachment_ids"]);
     let recorded = app
         .authed(Method::PUT, &realisation, &operator)
-        .json(&json!({ "realised_value": 6, "obstacles": "Anggaran terlambat", "evidence_urls": ["https://sekadaukab.go.id/foto.jpg"] }))
+        .json(&json!({ "realised_value": 6, "obstacles": "Anggaran terlambat", "evidence_urls": ["https://sekadaukab.go.id/foto.jpg"], "evidence_attachment_ids": [photo["id"]] }))
         .send()
         .await
         .unwrap();
     assert_eq!(recorded.status(), StatusCode::OK);
     let recorded: Value = recorded.json().await.unwrap();
+    assert_eq!(recorded["evidence_attachments"][0]["id"], photo["id"]);
+    let file = format!("/api/v1/attachments/{}", photo["id"].as_str().unwrap());
+    for user in [&reviewer, &admin] {
+        assert_eq!(app.authed(Method::GET, &file, user).send().await.unwrap().status(), StatusCode::OK);
+    }
+    let dinkes = app.user(Role::OpdOperator, "SKD-DINKES").await;
+    assert_problem(app.authed(Method::GET, &file, &dinkes).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found")
+        .await;
     assert_eq!((recorded["percent_achieved"].as_f64(), recorded["status"].as_str()), (Some(75.0), Some("recorded")));
     for user in [&admin, &operator] {
         let refused = app
@@ -668,6 +704,9 @@ async fn an_approved_plan_reports_quarterly_realisation_and_the_period_compiles_
     let locked =
         app.authed(Method::PUT, &realisation, &operator).json(&json!({ "realised_value": 1 })).send().await.unwrap();
     assert_problem(locked, StatusCode::CONFLICT, "quarter_locked").await;
+    // Evidence is linked to the plan, so the sweep of abandoned uploads leaves it alone.
+    pengaduan::jobs::housekeeping::run(&app.state).await.unwrap();
+    assert_eq!(app.authed(Method::GET, &file, &reviewer).send().await.unwrap().status(), StatusCode::OK);
     let outside = app
         .authed(Method::PUT, &format!("/api/v1/action-plans/{id}/rows/{row}/realisations/{}/1", year + 1), &operator)
         .json(&json!({ "realised_value": 1 }))

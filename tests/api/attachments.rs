@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use crate::complaints::{filed, id_of, report};
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app_with, spawn_seeded_app};
 
-const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+pub const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
 
-async fn upload(app: &TestApp, bytes: &[u8], name: &str, token: Option<&str>) -> reqwest::Response {
+pub async fn upload(app: &TestApp, bytes: &[u8], name: &str, token: Option<&str>) -> reqwest::Response {
     let boundary = "pengaduan-test-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
