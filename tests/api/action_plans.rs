@@ -529,6 +529,18 @@ async fn the_review_team_asks_for_changes_then_approves_and_the_admin_sends_the_
         .await
         .unwrap();
     assert_problem(locked, StatusCode::CONFLICT, "not_editable").await;
+
+    // Every transition and every edit after the first submission is in the audit trail; draft edits are not.
+    let events =
+        pengaduan::db::audit::events_of(&mut app.conn().await, "action_plan", id.parse().unwrap()).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
+    let first_submit = actions.iter().position(|a| *a == "submit").unwrap();
+    assert!(!actions[..first_submit].contains(&"row_updated"), "{actions:?}");
+    for expected in ["created", "submit", "open_review", "review", "request_revision", "row_updated", "approve", "send"]
+    {
+        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+    }
+    assert_eq!(actions.iter().filter(|a| **a == "submit").count(), 2, "{actions:?}");
 }
 
 #[tokio::test]
