@@ -7,6 +7,8 @@ ALTER TABLE attachments ADD CONSTRAINT attachments_realisation_has_plan
 
 UPDATE attachments SET action_plan_id = plans.id
 FROM action_plans plans
-WHERE plans.letter_attachment_id = attachments.id;
+WHERE plans.letter_attachment_id = attachments.id
+  AND attachments.complaint_id IS NULL
+  AND attachments.follow_up_id IS NULL;
 
 CREATE INDEX attachments_realisation_idx ON attachments (realisation_id) WHERE realisation_id IS NOT NULL;

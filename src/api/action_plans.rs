@@ -891,7 +891,7 @@ pub struct RealisationRequest {
     #[validate(length(max = 50))]
     pub evidence_urls: Option<Vec<String>>,
     /// Bukti dukung as files: ids of your own uploads (`POST /api/v1/attachments`, within 24 hours). The list is the
-    /// full set: files left out are unlinked.
+    /// full set: files left out are unlinked. Leave the field out to keep the files as they are.
     #[validate(length(max = 20))]
     pub evidence_attachment_ids: Option<Vec<Uuid>>,
 }
@@ -939,7 +939,7 @@ pub async fn record_action_plan_realisation(
         realised_text: body.realised_text,
         obstacles: body.obstacles,
         evidence_urls: urls,
-        evidence_attachment_ids: body.evidence_attachment_ids.unwrap_or_default(),
+        evidence_attachment_ids: body.evidence_attachment_ids,
     };
     let mut conn = state.conn().await?;
     let row =

@@ -704,8 +704,9 @@ pub struct NewRealisation {
     pub realised_text: Option<String>,
     pub obstacles: Option<String>,
     pub evidence_urls: Vec<String>,
-    /// The full set of uploaded evidence files: new ones are linked, ones left out are unlinked.
-    pub evidence_attachment_ids: Vec<Uuid>,
+    /// The full set of uploaded evidence files (new ones are linked, ones left out unlinked); `None` keeps the files
+    /// as they are, so correcting a value never loses evidence.
+    pub evidence_attachment_ids: Option<Vec<Uuid>>,
 }
 
 /// Records (or corrects) a row's realisation for a quarter of an approved plan. A verified realisation is final; a
@@ -769,22 +770,24 @@ pub async fn record_realisation(
             updated_at: now,
         };
         let saved = db::action_plans::upsert_realisation(conn, &row).await?;
-        let ids = &new.evidence_attachment_ids;
-        db::attachments::detach_from_realisation(conn, saved.id, ids).await?;
-        let linked: Vec<Uuid> =
-            db::attachments::of_realisations(conn, &[saved.id]).await?.into_iter().map(|a| a.id).collect();
-        let to_link: Vec<Uuid> = ids.iter().copied().filter(|id| !linked.contains(id)).collect();
-        let since = now - crate::domain::attachment::UNATTACHED_LIFETIME;
-        if db::attachments::attach_to_action_plan(conn, &to_link, plan.id, Some(saved.id), actor.id.0, since).await?
-            != to_link.len()
-        {
-            return Err(ApiError::invalid_field(
-                "evidence_attachment_ids",
-                "not_attachable",
-                "each file must be your own upload from the last 24 hours, not attached elsewhere",
-            ));
+        if let Some(ids) = &new.evidence_attachment_ids {
+            db::attachments::detach_from_realisation(conn, saved.id, ids).await?;
+            let linked: Vec<Uuid> =
+                db::attachments::of_realisations(conn, &[saved.id]).await?.into_iter().map(|a| a.id).collect();
+            let to_link: Vec<Uuid> = ids.iter().copied().filter(|id| !linked.contains(id)).collect();
+            let since = now - crate::domain::attachment::UNATTACHED_LIFETIME;
+            if db::attachments::attach_to_action_plan(conn, &to_link, plan.id, Some(saved.id), actor.id.0, since)
+                .await?
+                != to_link.len()
+            {
+                return Err(ApiError::invalid_field(
+                    "evidence_attachment_ids",
+                    "not_attachable",
+                    "each file must be your own upload from the last 24 hours, not attached elsewhere",
+                ));
+            }
         }
-        let details = json!({ "row_id": row_id, "year": year, "quarter": quarter, "evidence_attachment_ids": ids });
+        let details = json!({ "row_id": row_id, "year": year, "quarter": quarter, "evidence_attachment_ids": new.evidence_attachment_ids });
         db::audit::record(
             conn,
             NewAuditEvent::new(Some(actor.id.0), "action_plan", plan.id, "realisation_recorded", details),
@@ -1001,13 +1004,23 @@ pub async fn import(
     expected_version: Option<i32>,
     bytes: Vec<u8>,
 ) -> Result<PlanRow, ApiError> {
+    // The workbook is untrusted and may be large: unzip and parse it on a blocking thread, before the form is locked.
+    let (_, period) = readable_form(conn, actor, plan_id).await?;
+    let matrix = matrix_of(&period)?;
+    let (read_matrix, first_year, last_year) = (matrix.clone(), period.first_year, period.last_year);
+    let imported = tokio::task::spawn_blocking(move || {
+        super::workbook::read_form_workbook(&bytes, &read_matrix, first_year, last_year)
+    })
+    .await
+    .map_err(anyhow::Error::new)?
+    .map_err(|errors| {
+        ApiError::Validation(errors.into_iter().map(|e| FieldError::new(e.cell, e.code, e.message)).collect())
+    })?;
     conn.transaction(async |conn| {
-        let (plan, period) = editable(conn, actor, plan_id, expected_version).await?;
-        let matrix = matrix_of(&period)?;
-        let imported = super::workbook::read_form_workbook(&bytes, &matrix, period.first_year, period.last_year)
-            .map_err(|errors| {
-                ApiError::Validation(errors.into_iter().map(|e| FieldError::new(e.cell, e.code, e.message)).collect())
-            })?;
+        let (plan, locked_period) = editable(conn, actor, plan_id, expected_version).await?;
+        if locked_period.version != period.version {
+            return Err(ApiError::conflict("period_changed", "the period's matrix changed while importing; try again"));
+        }
         let lines = db::action_plans::lines(conn, plan.id).await?;
         let template_keys: BTreeSet<&String> = matrix.template_rows.iter().flat_map(|row| row.keys()).collect();
         let mut errors = Vec::new();
@@ -1015,7 +1028,7 @@ pub async fn import(
             let Some(id) = line.row_id else { continue };
             match lines.iter().find(|l| l.id == id) {
                 None => errors.push(FieldError::new(
-                    format!("row {}", line.sheet_row),
+                    line.id_cell.clone(),
                     "unknown_row",
                     "this row id is not a row of this form",
                 )),
@@ -1023,7 +1036,7 @@ pub async fn import(
                     let old = cells_of(&existing.cells);
                     if template_keys.iter().any(|key| old.get(*key) != line.cells.get(*key)) {
                         errors.push(FieldError::new(
-                            format!("row {}", line.sheet_row),
+                            line.id_cell.clone(),
                             "template_cell",
                             "a template row keeps its focus, action and indicator",
                         ));
@@ -1037,11 +1050,13 @@ pub async fn import(
         }
         let now = chrono::Utc::now();
         let mut position = lines.iter().map(|l| l.position).max().unwrap_or(0);
+        let mut imported_ids = Vec::with_capacity(imported.len());
         for line in imported {
             let cells = serde_json::to_value(&line.cells).map_err(anyhow::Error::new)?;
             match line.row_id.and_then(|id| lines.iter().find(|l| l.id == id)) {
                 Some(existing) => {
                     db::action_plans::update_line(conn, existing.id, &cells, existing.position).await?;
+                    imported_ids.push(existing.id);
                 }
                 None => {
                     position += 1;
@@ -1055,12 +1070,11 @@ pub async fn import(
                         updated_at: now,
                     };
                     db::action_plans::insert_lines(conn, std::slice::from_ref(&new)).await?;
+                    imported_ids.push(new.id);
                 }
             }
         }
-        db::action_plans::touch_plan(conn, plan.id).await?;
-        db::audit::record(conn, NewAuditEvent::new(Some(actor.id.0), "action_plan", plan.id, "imported", json!({})))
-            .await?;
+        record_edit(conn, actor, &plan, "imported", json!({ "row_ids": imported_ids })).await?;
         db::action_plans::find_plan(conn, plan.id).await?.ok_or_else(|| ApiError::not_found("the action plan"))
     })
     .await

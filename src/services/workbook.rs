@@ -171,10 +171,24 @@ fn write_lines(sheet: &mut Worksheet, slots: &[Slot<'_>], lines: &[LineRow], mut
     Ok(row)
 }
 
-fn sheet_name(name: &str) -> String {
-    let cleaned: String =
-        name.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect();
-    if cleaned.trim().is_empty() { "Unit".into() } else { cleaned }
+/// A valid sheet name for a unit, distinct (as Excel compares names, ignoring case) from every name in `taken`:
+/// Excel allows 31 characters, no `[]:*?/\`, no apostrophe at either end, and long OPD names often share a prefix.
+fn sheet_name(name: &str, taken: &[String]) -> String {
+    let cleaned: String = name.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).collect();
+    let cleaned = cleaned.trim().trim_matches('\'').trim();
+    let base = if cleaned.is_empty() { "Unit" } else { cleaned };
+    let is_taken = |candidate: &str| taken.iter().any(|t| t.to_lowercase() == candidate.to_lowercase());
+    let fit = |text: &str, max: usize| {
+        text.chars().take(max).collect::<String>().trim_end().trim_end_matches('\'').to_owned()
+    };
+    let mut candidate = fit(base, 31);
+    let mut n = 2;
+    while is_taken(&candidate) {
+        let suffix = format!(" ({n})");
+        candidate = format!("{}{suffix}", fit(base, 31 - suffix.len()));
+        n += 1;
+    }
+    candidate
 }
 
 /// The workbook of one form.
@@ -182,7 +196,7 @@ pub fn form_workbook(titles: &Titles<'_>, matrix: &Matrix, lines: &[LineRow]) ->
     let slots = slots(matrix, titles.period.first_year, titles.period.last_year);
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name(sheet_name(titles.unit))?;
+    sheet.set_name(sheet_name(titles.unit, &[]))?;
     write_sheet_header(sheet, titles, &slots)?;
     write_lines(sheet, &slots, lines, FIRST_DATA_ROW)?;
     workbook.save_to_buffer()
@@ -208,9 +222,12 @@ pub fn period_workbook(
             row = write_lines(sheet, &slots, lines, row + 1)?;
         }
     }
+    let mut taken = vec!["Pemda".to_owned()];
     for (unit, lines) in units {
+        let name = sheet_name(unit, &taken);
+        taken.push(name.clone());
         let sheet = workbook.add_worksheet();
-        sheet.set_name(sheet_name(unit))?;
+        sheet.set_name(name)?;
         write_sheet_header(sheet, &Titles { period, pemda, unit }, &slots)?;
         write_lines(sheet, &slots, lines, FIRST_DATA_ROW)?;
     }
@@ -218,6 +235,12 @@ pub fn period_workbook(
 }
 
 fn csv_field(text: &str) -> String {
+    // A text starting like a formula would run as one when the CSV is opened in a spreadsheet (CSV injection).
+    let text = &if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
@@ -255,7 +278,8 @@ pub struct SheetError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedLine {
     pub row_id: Option<Uuid>,
-    pub sheet_row: u32,
+    /// Where the row id stands (`Sheet!A7`), to name the row in errors.
+    pub id_cell: String,
     pub cells: BTreeMap<String, Value>,
 }
 
@@ -270,6 +294,19 @@ fn column_letters(mut col: u32) -> String {
     }
 }
 
+/// A number written as text: Indonesian thousands separators (`15.000.000`) are accepted, any other dot is a decimal
+/// point, so "2.5" is never read as 25.
+fn number_in_text(text: &str) -> Option<f64> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let groups: Vec<&str> = compact.split('.').collect();
+    let digits = |g: &str| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit());
+    let grouped = groups.len() > 1
+        && groups[0].len() <= 3
+        && digits(groups[0])
+        && groups[1..].iter().all(|g| g.len() == 3 && digits(g));
+    if grouped { groups.concat().parse().ok() } else { compact.parse().ok() }
+}
+
 fn parse_cell(kind: ColumnType, data: &Data) -> Result<Option<Value>, &'static str> {
     let text = match data {
         Data::Empty => return Ok(None),
@@ -280,7 +317,7 @@ fn parse_cell(kind: ColumnType, data: &Data) -> Result<Option<Value>, &'static s
     let number = match data {
         Data::Int(i) => Some(*i as f64),
         Data::Float(f) => Some(*f),
-        _ => text.as_deref().and_then(|t| t.replace(['.', ' '], "").parse::<f64>().ok()),
+        _ => text.as_deref().and_then(number_in_text),
     };
     Ok(Some(match kind {
         ColumnType::Text => json!(text.unwrap_or_else(|| number.map(|n| n.to_string()).unwrap_or_default())),
@@ -293,7 +330,17 @@ fn parse_cell(kind: ColumnType, data: &Data) -> Result<Option<Value>, &'static s
             Data::Float(f) => json!(*f),
             _ => return Err("not_number"),
         },
-        ColumnType::Date => json!(text.ok_or("not_date")?),
+        ColumnType::Date => {
+            match data {
+                // A date typed in Excel is a serial day number (1900 or 1904 epoch).
+                Data::DateTime(serial) if serial.is_datetime() => {
+                    let (year, month, day, ..) = serial.to_ymd_hms_milli();
+                    json!(format!("{year:04}-{month:02}-{day:02}"))
+                }
+                Data::DateTimeIso(iso) => json!(iso.get(..10).ok_or("not_date")?),
+                _ => json!(text.ok_or("not_date")?),
+            }
+        }
         ColumnType::QuarterSet => json!(
             text.ok_or("not_quarters")?
                 .split(',')
@@ -333,6 +380,7 @@ pub fn read_form_workbook(
     let (end_row, _) = range.end().unwrap_or((0, 0));
     let mut lines = Vec::new();
     let mut errors = Vec::new();
+    let mut seen_ids = std::collections::HashSet::new();
     for row in FIRST_DATA_ROW..=end_row {
         let cell = |col: u32| range.get_value((row, col)).cloned().unwrap_or(Data::Empty);
         let at = |col: u32| format!("{name}!{}{}", column_letters(col), row + 1);
@@ -355,6 +403,17 @@ pub fn read_form_workbook(
                 continue;
             }
         };
+        // A row copied in Excel carries its id along; two lines with one id would silently overwrite each other.
+        if let Some(id) = row_id
+            && !seen_ids.insert(id)
+        {
+            errors.push(SheetError {
+                cell: at(0),
+                code: "duplicate_row_id",
+                message: "this row id is already used above; clear it for a new row".into(),
+            });
+            continue;
+        }
         let mut cells: BTreeMap<String, Value> = BTreeMap::new();
         let mut cols: BTreeMap<String, u32> = BTreeMap::new();
         for (offset, slot) in slots.iter().enumerate() {
@@ -387,7 +446,7 @@ pub fn read_form_workbook(
             let col = cols.get(&error.cell).copied().unwrap_or(2);
             errors.push(SheetError { cell: at(col), code: error.code, message: error.message });
         }
-        lines.push(ImportedLine { row_id, sheet_row: row + 1, cells });
+        lines.push(ImportedLine { row_id, id_cell: at(0), cells });
     }
     if errors.is_empty() { Ok(lines) } else { Err(errors) }
 }
@@ -395,6 +454,50 @@ pub fn read_form_workbook(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sheet_names_are_valid_and_distinct() {
+        let long = "Dinas Pemberdayaan Masyarakat dan Desa Kabupaten";
+        let mut taken = vec!["Pemda".to_owned()];
+        for expected in
+            ["Dinas Pemberdayaan Masyarakat d", "Dinas Pemberdayaan Masyarak (2)", "Dinas Pemberdayaan Masyarak (3)"]
+        {
+            let name = sheet_name(long, &taken);
+            assert_eq!(name, expected);
+            assert!(name.chars().count() <= 31);
+            taken.push(name);
+        }
+        assert_eq!(sheet_name("PEMDA", &taken), "PEMDA (2)");
+        assert_eq!(sheet_name("'Bagian: Hukum/HAM'", &[]), "Bagian HukumHAM");
+        assert_eq!(sheet_name("[]", &[]), "Unit");
+    }
+
+    #[test]
+    fn numbers_typed_as_text_keep_their_decimal_point() {
+        assert_eq!(number_in_text("15.000.000"), Some(15_000_000.0));
+        assert_eq!(number_in_text("1 500"), Some(1500.0));
+        assert_eq!(number_in_text("2.5"), Some(2.5));
+        assert_eq!(parse_cell(ColumnType::Integer, &Data::String("2.5".into())), Err("not_integer"));
+        assert_eq!(number_in_text("1.50.000"), None);
+    }
+
+    #[test]
+    fn dates_typed_in_excel_are_read_as_dates() {
+        let serial = calamine::ExcelDateTime::new(46_023.0, calamine::ExcelDateTimeType::DateTime, false);
+        assert_eq!(parse_cell(ColumnType::Date, &Data::DateTime(serial)), Ok(Some(json!("2026-01-01"))));
+        assert_eq!(
+            parse_cell(ColumnType::Date, &Data::DateTimeIso("2026-03-31T00:00:00".into())),
+            Ok(Some(json!("2026-03-31")))
+        );
+    }
+
+    #[test]
+    fn csv_fields_never_start_a_formula() {
+        assert_eq!(csv_field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("-5"), "-5");
+        assert_eq!(csv_field("Rapat, koordinasi"), "\"Rapat, koordinasi\"");
+    }
 
     #[test]
     fn spreadsheet_columns_are_lettered_like_excel() {

@@ -663,6 +663,16 @@ async fn an_approved_plan_reports_quarterly_realisation_and_the_period_compiles_
     let dinkes = app.user(Role::OpdOperator, "SKD-DINKES").await;
     assert_problem(app.authed(Method::GET, &file, &dinkes).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found")
         .await;
+    let corrected: Value = app
+        .authed(Method::PUT, &realisation, &operator)
+        .json(&json!({ "realised_value": 6, "obstacles": "Anggaran terlambat" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(corrected["evidence_attachments"][0]["id"], photo["id"], "leaving the field out keeps the files");
     assert_eq!((recorded["percent_achieved"].as_f64(), recorded["status"].as_str()), (Some(75.0), Some("recorded")));
     for user in [&admin, &operator] {
         let refused = app
@@ -854,6 +864,8 @@ async fn a_form_goes_to_excel_and_comes_back_edited() {
         |row, col, value| match (row, col) {
             (6, c) if c == budget_2021 => calamine::Data::String("lima juta".into()),
             (7, 0) => calamine::Data::String("not-an-id".into()),
+            // A row copied in Excel keeps its id: the copy must not silently overwrite the original.
+            (8, 0) => calamine::Data::String(first["id"].as_str().unwrap().into()),
             _ => value,
         },
         &[],
@@ -868,6 +880,8 @@ async fn a_form_goes_to_excel_and_comes_back_edited() {
     let problem = assert_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let fields = error_fields(&problem);
     assert!(fields.iter().any(|f| f.starts_with("PUPR!A8")), "{fields:?}");
+    let duplicate = problem["errors"].as_array().unwrap().iter().find(|e| e["field"] == "PUPR!A9").unwrap();
+    assert_eq!(duplicate["code"], "duplicate_row_id");
     assert!(
         fields.iter().any(|f| f.starts_with("PUPR!") && f.ends_with("7") && !f.starts_with("PUPR!A")),
         "{fields:?}"
