@@ -1,0 +1,199 @@
+//! Periods: the matrix a Pemda defines once, the units it targets and who reviews.
+
+use super::*;
+
+/// A Rencana Aksi period and its matrix.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodView {
+    pub id: Uuid,
+    pub pemda_id: Uuid,
+    #[schema(example = "Rencana Aksi Pengelolaan Pengaduan 2021-2024")]
+    pub name: String,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub legal_basis: Option<String>,
+    pub submission_deadline: Option<NaiveDate>,
+    pub matrix: Matrix,
+    /// Units that fill in a form.
+    pub target_unit_ids: Vec<Uuid>,
+    /// Units whose reviewers must approve each form.
+    pub reviewer_unit_ids: Vec<Uuid>,
+    /// Row version: the ETag.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+async fn period_view(conn: &mut diesel_async::AsyncPgConnection, row: PeriodRow) -> Result<PeriodView, ApiError> {
+    let matrix = services::action_plans::matrix_of(&row)?;
+    Ok(PeriodView {
+        target_unit_ids: db::action_plans::period_units(conn, row.id, "target").await?,
+        reviewer_unit_ids: db::action_plans::period_units(conn, row.id, "reviewer").await?,
+        id: row.id,
+        pemda_id: row.pemda_id,
+        name: row.name,
+        first_year: row.first_year,
+        last_year: row.last_year,
+        legal_basis: row.legal_basis,
+        submission_deadline: row.submission_deadline,
+        matrix,
+        version: row.version,
+        created_at: row.created_at,
+    })
+}
+
+/// A period to define.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePeriodRequest {
+    #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub name: String,
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub first_year: i32,
+    /// At most nine years after `first_year`.
+    pub last_year: i32,
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub legal_basis: Option<String>,
+    pub submission_deadline: Option<NaiveDate>,
+    /// Columns (key, label, type, required, repeat) and template rows.
+    pub matrix: Matrix,
+    /// OPDs of your Pemda that fill in a form.
+    #[validate(length(min = 1, max = 100))]
+    pub target_unit_ids: Vec<Uuid>,
+    /// Units of your Pemda whose reviewers must approve each form.
+    #[validate(length(min = 1, max = 20))]
+    pub reviewer_unit_ids: Vec<Uuid>,
+}
+
+/// Define a Rencana Aksi period for your Pemda.
+///
+/// `admin` and `super_admin`; others get 403. The matrix is checked (unique keys, labels, template rows that fit).
+#[utoipa::path(
+    tag = "action plans",
+    request_body = CreatePeriodRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Defined", body = PeriodView),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/action-plan-periods")]
+pub async fn create_action_plan_period(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreatePeriodRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::require(user.role, Action::ManageActionPlanPeriods)?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::check(&body);
+    let name = errors.take(required_text("name", &body.name));
+    errors.finish()?;
+    let new = NewPeriod {
+        name: name.unwrap_or_default(),
+        first_year: body.first_year,
+        last_year: body.last_year,
+        legal_basis: body.legal_basis,
+        submission_deadline: body.submission_deadline,
+        matrix: body.matrix,
+        targets: body.target_unit_ids,
+        reviewers: body.reviewer_unit_ids,
+    };
+    let mut conn = state.conn().await?;
+    let row = services::action_plans::create_period(&mut conn, &user, new).await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(period_view(&mut conn, row).await?))
+}
+
+/// List the Rencana Aksi periods of your Pemda, newest first.
+///
+/// Any signed-in user (super admins: every Pemda's).
+#[utoipa::path(tag = "action plans", security(("bearer" = [])), responses((status = 200, description = "Periods", body = Vec<PeriodView>)))]
+#[get("/action-plan-periods")]
+pub async fn list_action_plan_periods(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let scope = services::action_plans::period_scope(&user)?;
+    let mut conn = state.conn().await?;
+    let rows = db::action_plans::periods(&mut conn, scope.as_deref()).await?;
+    let mut views = Vec::new();
+    for row in rows {
+        views.push(period_view(&mut conn, row).await?);
+    }
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// Read a period with its matrix.
+///
+/// Any signed-in user of its Pemda; 404 otherwise.
+#[utoipa::path(
+    tag = "action plans",
+    params(("id" = Uuid, Path, description = "Period id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The period", body = PeriodView, headers(("ETag" = String))),
+        (status = 404, description = "No such period in your Pemda", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/action-plan-periods/{id}")]
+pub async fn get_action_plan_period(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let row = services::action_plans::readable_period(&mut conn, &user, *id).await?;
+    let view = period_view(&mut conn, row).await?;
+    Ok(with_etag(StatusCode::OK, view.version, &view))
+}
+
+/// Changes to a period.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePeriodRequest {
+    #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub legal_basis: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub submission_deadline: Option<Option<NaiveDate>>,
+}
+
+/// Rename a period, or change its legal basis or submission deadline.
+///
+/// `admin` and `super_admin`; others get 403. Send the ETag as `If-Match`; a stale one is 412.
+#[utoipa::path(
+    tag = "action plans",
+    params(("id" = Uuid, Path, description = "Period id"), ("If-Match" = Option<String>, Header, description = "ETag from the last read")),
+    request_body = UpdatePeriodRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = PeriodView, headers(("ETag" = String))),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period in your Pemda", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/action-plan-periods/{id}")]
+pub async fn update_action_plan_period(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdatePeriodRequest>,
+) -> Result<HttpResponse, ApiError> {
+    guards::require(user.role, Action::ManageActionPlanPeriods)?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::check(&body);
+    let name = body.name.as_deref().map(|name| errors.take(required_text("name", name)));
+    errors.finish()?;
+    let changes = PeriodChanges {
+        name: name.flatten(),
+        legal_basis: body.legal_basis,
+        submission_deadline: body.submission_deadline,
+    };
+    let mut conn = state.conn().await?;
+    let row = services::action_plans::update_period(&mut conn, &user, *id, if_match.0, changes).await?;
+    let view = period_view(&mut conn, row).await?;
+    Ok(with_etag(StatusCode::OK, view.version, &view))
+}

@@ -1,0 +1,148 @@
+//! Excel and CSV: a form and the compiled matrix out, a filled-in form back in.
+
+use super::*;
+
+/// Media type of .xlsx workbooks.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn download(bytes: Vec<u8>, file_name: String) -> HttpResponse {
+    let content_type = if file_name.ends_with(".csv") { "text/csv; charset=utf-8" } else { XLSX };
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("content-disposition", format!("attachment; filename=\"{file_name}\"")))
+        .body(bytes)
+}
+
+/// Download a form as an Excel workbook.
+///
+/// Whoever may read the form. Title rows (period, Pemda and unit, legal basis), merged headers over the years or
+/// quarters of repeated columns, Rupiah formats, a frozen header, A4 landscape. The first column holds row ids: fill in
+/// the workbook and send it back to `POST /api/v1/action-plans/{id}/import`.
+#[utoipa::path(
+    tag = "action plans",
+    params(("id" = Uuid, Path, description = "Form id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 404, description = "No such form you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/action-plans/{id}/export.xlsx")]
+pub async fn export_action_plan_xlsx(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let (bytes, name) = services::action_plans::export_form(&mut conn, &user, *id, false).await?;
+    Ok(download(bytes, name))
+}
+
+/// Download a form as CSV (one header of column keys, then the rows).
+///
+/// Whoever may read the form.
+#[utoipa::path(
+    tag = "action plans",
+    params(("id" = Uuid, Path, description = "Form id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The table", content_type = "text/csv"),
+        (status = 404, description = "No such form you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/action-plans/{id}/export.csv")]
+pub async fn export_action_plan_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let (bytes, name) = services::action_plans::export_form(&mut conn, &user, *id, true).await?;
+    Ok(download(bytes, name))
+}
+
+/// Download the compiled matrix of a period as an Excel workbook.
+///
+/// `admin`, `leader` and `inspector` of the Pemda, reviewers of the period, `super_admin`; OPD roles get 403. One
+/// sheet for the whole Pemda grouped by unit, then one sheet per unit.
+#[utoipa::path(
+    tag = "action plans",
+    params(("id" = Uuid, Path, description = "Period id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, description = "Not allowed to see every form", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period in your Pemda", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/action-plan-periods/{id}/matrix.xlsx")]
+pub async fn export_action_plan_matrix_xlsx(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let (bytes, name) = services::action_plans::export_period(&mut conn, &user, *id, false).await?;
+    Ok(download(bytes, name))
+}
+
+/// Download the compiled matrix of a period as CSV (a `unit` column first).
+///
+/// As for the workbook.
+#[utoipa::path(
+    tag = "action plans",
+    params(("id" = Uuid, Path, description = "Period id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The table", content_type = "text/csv"),
+        (status = 403, description = "Not allowed to see every form", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period in your Pemda", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/action-plan-periods/{id}/matrix.csv")]
+pub async fn export_action_plan_matrix_csv(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let (bytes, name) = services::action_plans::export_period(&mut conn, &user, *id, true).await?;
+    Ok(download(bytes, name))
+}
+
+/// Import a workbook filled in from this form's export.
+///
+/// `opd_operator` and `opd_official` of the form's unit, while it is editable; others get 403 or 404. Send the .xlsx
+/// as the body (`Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`). Rows are matched by
+/// their row id, rows without one are added, template rows keep their template cells. Nothing is written unless the
+/// whole file is valid: 422 lists every bad cell as `Sheet!C7`.
+#[utoipa::path(
+    tag = "action plans",
+    params(("id" = Uuid, Path, description = "Form id"), ("If-Match" = Option<String>, Header, description = "The form's ETag")),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Imported", body = ActionPlanView, headers(("ETag" = String))),
+        (status = 403, description = "Not staff of the form's unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such form you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The form is not editable", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/action-plans/{id}/import")]
+pub async fn import_action_plan(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !content_type.starts_with(XLSX) {
+        return Err(ApiError::UnsupportedMediaType(format!("send the workbook as {XLSX}")));
+    }
+    let mut conn = state.conn().await?;
+    services::action_plans::import(&mut conn, &user, *id, if_match.0, body.to_vec()).await?;
+    form_response(&mut conn, *id, StatusCode::OK).await
+}
