@@ -200,6 +200,13 @@ impl Matrix {
     }
 
     /// Every required cell left empty, for submission.
+    /// Whether `new` keeps every cell a template row was given (focus, action, indicator): OPDs fill template rows in,
+    /// they never rewrite them.
+    pub fn keeps_template_cells(&self, old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> bool {
+        let template_keys: BTreeSet<&String> = self.template_rows.iter().flat_map(|row| row.keys()).collect();
+        template_keys.iter().all(|key| old.get(*key) == new.get(*key))
+    }
+
     pub fn missing_required(&self, first_year: i32, last_year: i32, cells: &BTreeMap<String, Value>) -> Vec<CellError> {
         let years = years(first_year, last_year);
         let mut missing = Vec::new();
@@ -338,6 +345,67 @@ pub fn realisation_window(
 pub fn percent_achieved(realised: f64, target: Option<f64>) -> Option<f64> {
     let target = target.filter(|t| *t > 0.0)?;
     Some(((realised / target) * 1000.0).round() / 10.0)
+}
+
+/// Where a quarter's realisation stands: recorded by the OPD, then verified (final) or returned for correction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RealisationStatus {
+    Recorded,
+    Verified,
+    Returned,
+}
+
+/// What can happen to a realisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RealisationAction {
+    /// The OPD records it or corrects it.
+    Record,
+    Verify,
+    Return,
+}
+
+impl RealisationStatus {
+    pub const ALL: [RealisationStatus; 3] = [Self::Recorded, Self::Verified, Self::Returned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recorded => "recorded",
+            Self::Verified => "verified",
+            Self::Returned => "returned",
+        }
+    }
+}
+
+impl std::str::FromStr for RealisationStatus {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| DomainError::invalid("status", "unknown_value", format!("unknown realisation status {s:?}")))
+    }
+}
+
+/// The realisation lifecycle; `from` is `None` before the first record.
+pub fn realisation_transition(
+    from: Option<RealisationStatus>,
+    action: RealisationAction,
+) -> Result<RealisationStatus, DomainError> {
+    use RealisationAction as A;
+    use RealisationStatus as S;
+    match (from, action) {
+        (None | Some(S::Recorded | S::Returned), A::Record) => Ok(S::Recorded),
+        (Some(S::Recorded), A::Verify) => Ok(S::Verified),
+        (Some(S::Recorded), A::Return) => Ok(S::Returned),
+        (Some(S::Verified), A::Record) => {
+            Err(DomainError::conflict("realisation_verified", "a verified realisation is final"))
+        }
+        (from, _) => Err(DomainError::conflict(
+            "invalid_transition",
+            format!("a {} realisation cannot be reviewed", from.map_or("missing", S::as_str)),
+        )),
+    }
 }
 
 /// Checks a new order of a form's rows: it must name every current row exactly once, so a client working from a
@@ -524,6 +592,42 @@ mod tests {
 
     fn cells(value: Value) -> BTreeMap<String, Value> {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn every_realisation_edge_and_every_forbidden_one() {
+        use RealisationAction as A;
+        use RealisationStatus as R;
+        let from_states = [None, Some(R::Recorded), Some(R::Verified), Some(R::Returned)];
+        for from in from_states {
+            for action in [A::Record, A::Verify, A::Return] {
+                let expected = match (from, action) {
+                    (None | Some(R::Recorded | R::Returned), A::Record) => Some(R::Recorded),
+                    (Some(R::Recorded), A::Verify) => Some(R::Verified),
+                    (Some(R::Recorded), A::Return) => Some(R::Returned),
+                    _ => None,
+                };
+                match expected {
+                    Some(to) => assert_eq!(realisation_transition(from, action), Ok(to), "{from:?} {action:?}"),
+                    None => assert!(realisation_transition(from, action).is_err(), "{from:?} {action:?}"),
+                }
+            }
+        }
+        assert!(matches!(
+            realisation_transition(Some(R::Verified), A::Record),
+            Err(DomainError::Conflict { code: "realisation_verified", .. })
+        ));
+        assert_eq!("returned".parse::<R>(), Ok(R::Returned));
+    }
+
+    #[test]
+    fn a_template_row_keeps_its_template_cells() {
+        let matrix = sekadau_matrix();
+        let old = cells(json!({ "strategic_focus": "Kebijakan", "action": "Menyusun SOP", "unit": "dokumen" }));
+        let filled = cells(json!({ "strategic_focus": "Kebijakan", "action": "Menyusun SOP", "unit": "laporan" }));
+        let renamed = cells(json!({ "strategic_focus": "Kebijakan", "action": "Aksi lain", "unit": "dokumen" }));
+        assert!(matrix.keeps_template_cells(&old, &filled));
+        assert!(!matrix.keeps_template_cells(&old, &renamed));
     }
 
     #[test]

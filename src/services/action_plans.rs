@@ -14,7 +14,7 @@ use crate::auth::{AuthUser, Reach};
 use crate::db;
 use crate::db::action_plans::{LineRow, PeriodChanges, PeriodRow, PlanRow, VersionRow};
 use crate::db::audit::NewAuditEvent;
-use crate::domain::action_plan::{self, Matrix, PlanAction, PlanStatus};
+use crate::domain::action_plan::{self, Matrix, PlanAction, PlanStatus, RealisationAction, RealisationStatus};
 use crate::domain::ids::UnitId;
 use crate::domain::role::Role;
 use crate::error::{ApiError, FieldError};
@@ -342,16 +342,12 @@ pub async fn update_line(
         if !errors.is_empty() {
             return Err(cell_errors(line.position, errors));
         }
-        if line.template {
-            let template_keys: BTreeSet<&String> = matrix.template_rows.iter().flat_map(|row| row.keys()).collect();
-            let old = cells_of(&line.cells);
-            if template_keys.iter().any(|key| old.get(*key) != cells.get(*key)) {
-                return Err(ApiError::invalid_field(
-                    format!("rows[{}]", line.position),
-                    "template_cell",
-                    "a template row keeps its focus, action and indicator; fill in the other cells",
-                ));
-            }
+        if line.template && !matrix.keeps_template_cells(&cells_of(&line.cells), &cells) {
+            return Err(ApiError::invalid_field(
+                format!("rows[{}]", line.position),
+                "template_cell",
+                "a template row keeps its focus, action and indicator; fill in the other cells",
+            ));
         }
         let updated = db::action_plans::update_line(
             conn,
@@ -746,11 +742,9 @@ pub async fn record_realisation(
     let target = line.cells.get("target").and_then(|t| t.get(year.to_string())).and_then(Value::as_f64);
     let quarter_db = i16::from(quarter);
     conn.transaction(async |conn| {
-        if let Some(existing) = db::action_plans::lock_realisation(conn, row_id, year, quarter_db).await?
-            && existing.status == "verified"
-        {
-            return Err(ApiError::conflict("realisation_verified", "a verified realisation is final"));
-        }
+        let existing = db::action_plans::lock_realisation(conn, row_id, year, quarter_db).await?;
+        let from = existing.map(|r| r.status.parse::<RealisationStatus>()).transpose()?;
+        let status = action_plan::realisation_transition(from, RealisationAction::Record)?;
         let row = db::action_plans::RealisationRow {
             id: Uuid::now_v7(),
             plan_id: plan.id,
@@ -762,7 +756,7 @@ pub async fn record_realisation(
             percent_achieved: new.realised_value.and_then(|value| action_plan::percent_achieved(value, target)),
             obstacles: new.obstacles.clone(),
             evidence_urls: json!(new.evidence_urls),
-            status: "recorded".into(),
+            status: status.as_str().into(),
             review_comment: None,
             recorded_by: actor.id.0,
             reviewed_by: None,
@@ -820,14 +814,8 @@ pub async fn review_realisation(
             .await?
             .filter(|r| r.plan_id == plan.id)
             .ok_or_else(|| ApiError::not_found("a realisation for this row and quarter"))?;
-        if current.status != "recorded" {
-            return Err(ApiError::Conflict {
-                code: "invalid_transition",
-                detail: format!("a {} realisation cannot be reviewed", current.status),
-                context: Some(json!({ "status": current.status })),
-            });
-        }
-        let status = if verified { "verified" } else { "returned" };
+        let action = if verified { RealisationAction::Verify } else { RealisationAction::Return };
+        let status = action_plan::realisation_transition(Some(current.status.parse()?), action)?.as_str();
         let saved =
             db::action_plans::review_realisation(conn, current.id, status, comment.as_deref(), actor.id.0).await?;
         let details = json!({ "row_id": row_id, "year": year, "quarter": quarter, "status": status });
@@ -1022,7 +1010,6 @@ pub async fn import(
             return Err(ApiError::conflict("period_changed", "the period's matrix changed while importing; try again"));
         }
         let lines = db::action_plans::lines(conn, plan.id).await?;
-        let template_keys: BTreeSet<&String> = matrix.template_rows.iter().flat_map(|row| row.keys()).collect();
         let mut errors = Vec::new();
         for line in &imported {
             let Some(id) = line.row_id else { continue };
@@ -1032,15 +1019,14 @@ pub async fn import(
                     "unknown_row",
                     "this row id is not a row of this form",
                 )),
-                Some(existing) if existing.template => {
-                    let old = cells_of(&existing.cells);
-                    if template_keys.iter().any(|key| old.get(*key) != line.cells.get(*key)) {
-                        errors.push(FieldError::new(
-                            line.id_cell.clone(),
-                            "template_cell",
-                            "a template row keeps its focus, action and indicator",
-                        ));
-                    }
+                Some(existing)
+                    if existing.template && !matrix.keeps_template_cells(&cells_of(&existing.cells), &line.cells) =>
+                {
+                    errors.push(FieldError::new(
+                        line.id_cell.clone(),
+                        "template_cell",
+                        "a template row keeps its focus, action and indicator",
+                    ));
                 }
                 Some(_) => {}
             }
