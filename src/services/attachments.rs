@@ -49,6 +49,14 @@ pub async fn upload(
     Ok(db::attachments::insert(conn, &row).await?)
 }
 
+/// A refusal to read what a file belongs to answers as if the file did not exist, so ids cannot be probed.
+fn as_not_found(err: ApiError) -> ApiError {
+    match err {
+        ApiError::NotFound(_) | ApiError::Forbidden { .. } => ApiError::not_found("the attachment"),
+        other => other,
+    }
+}
+
 /// An attachment and its content, for a caller who may read its complaint (or who uploaded it and has not attached it
 /// yet). Everyone else gets 404.
 pub async fn download(
@@ -75,19 +83,11 @@ pub async fn download(
             // A file on a follow-up: whoever sees that disposition (its unit, the Pemda's admins and inspectors).
             (Some(follow_up), _) => {
                 let follow_up = db::dispositions::find_follow_up(conn, follow_up).await?.ok_or_else(not_found)?;
-                super::dispositions::visible(conn, caller, follow_up.disposition_id).await.map_err(
-                    |err| match err {
-                        ApiError::NotFound(_) | ApiError::Forbidden { .. } => not_found(),
-                        other => other,
-                    },
-                )?;
+                super::dispositions::visible(conn, caller, follow_up.disposition_id).await.map_err(as_not_found)?;
             }
             // The letter or evidence of a Rencana Aksi: whoever may read the form.
             (None, Some(plan)) => {
-                super::action_plans::readable_form(conn, caller, plan).await.map_err(|err| match err {
-                    ApiError::NotFound(_) | ApiError::Forbidden { .. } => not_found(),
-                    other => other,
-                })?;
+                super::action_plans::readable_form(conn, caller, plan).await.map_err(as_not_found)?;
             }
             (None, None) if row.uploaded_by == Some(caller.id.0) => {}
             (None, None) => return Err(not_found()),
