@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Keyset;
+use super::page::with_literal_limit;
 use super::schema::{
     complaint_reporters, complaint_supplements, complaints, idempotency_keys, reporter_access_log, tracking_sequences,
 };
@@ -281,7 +282,7 @@ pub async fn reporter_accesses(
                 .or(reporter_access_log::accessed_at.eq(after.at).and(reporter_access_log::id.gt(after.id))),
         );
     }
-    query.order((reporter_access_log::accessed_at, reporter_access_log::id)).limit(limit).load(conn).await
+    with_literal_limit(query.order((reporter_access_log::accessed_at, reporter_access_log::id)), limit).load(conn).await
 }
 
 /// One page of the staff list.
@@ -366,7 +367,7 @@ pub async fn list(
         ComplaintSort::UpdatedAt => keyset!(complaints::updated_at),
         ComplaintSort::ResolveBy => keyset!(complaints::resolve_by),
     }
-    query.limit(limit).load(conn).await
+    with_literal_limit(query, limit).load(conn).await
 }
 
 /// The stored response for an idempotency key, if any.

@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Keyset;
+use super::page::with_literal_limit;
 use super::schema::{complaint_feedback, complaints, dispositions, escalations, follow_ups, notifications, users};
 
 /// A row of `dispositions`.
@@ -214,7 +215,7 @@ pub async fn list(
                 .or(dispositions::created_at.eq(after.at).and(dispositions::id.lt(after.id))),
         );
     }
-    query.order((dispositions::created_at.desc(), dispositions::id.desc())).limit(limit).load(conn).await
+    with_literal_limit(query.order((dispositions::created_at.desc(), dispositions::id.desc())), limit).load(conn).await
 }
 
 /// Inserts a follow-up.
@@ -343,7 +344,9 @@ pub async fn notifications_of(
                 .or(notifications::created_at.eq(after.at).and(notifications::id.lt(after.id))),
         );
     }
-    query.order((notifications::created_at.desc(), notifications::id.desc())).limit(limit).load(conn).await
+    with_literal_limit(query.order((notifications::created_at.desc(), notifications::id.desc())), limit)
+        .load(conn)
+        .await
 }
 
 /// Marks a user's notification read; `None` when it is not theirs.

@@ -10,6 +10,7 @@ pub mod complaints;
 pub mod dispositions;
 pub mod local;
 pub mod migrations;
+pub mod page;
 pub mod reference;
 pub mod schema;
 pub mod sessions;
@@ -20,8 +21,8 @@ use std::time::Duration;
 
 use diesel::QueryableByName;
 use diesel::sql_types::Bool;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::config::Secret;
@@ -36,8 +37,14 @@ pub type PooledConnection = Object<AsyncPgConnection>;
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Builds the pool. Connections open lazily, so this succeeds even while the database is down.
+///
+/// A connection handed out is not pinged first (`RecyclingMethod::Fast`): the pool still drops any connection whose
+/// socket has closed, which is what a database restart or a killed backend leaves behind, and a ping would add a
+/// round trip to every checkout, that is to every request.
 pub fn build_pool(url: &Secret, max_size: usize) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.expose());
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url.expose(), config);
     Ok(Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(POOL_TIMEOUT))

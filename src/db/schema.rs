@@ -394,6 +394,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         inspectorate -> Bool,
+        pemda_id -> Nullable<Uuid>,
     }
 }
 

@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Keyset;
+use super::page::with_literal_limit;
 use super::schema::units;
 
 /// A row of `units`.
@@ -156,7 +157,7 @@ pub async fn list(
         query =
             query.filter(units::created_at.gt(after.at).or(units::created_at.eq(after.at).and(units::id.gt(after.id))));
     }
-    query.order((units::created_at.asc(), units::id.asc())).limit(limit).load(conn).await
+    with_literal_limit(query.order((units::created_at.asc(), units::id.asc())), limit).load(conn).await
 }
 
 /// Every Pemda (province, regency, city), by code.

@@ -6,7 +6,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Keyset;
-use super::schema::users;
+use super::page::with_literal_limit;
+use super::schema::{sessions, units, users};
 
 /// A row of `users`.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -55,18 +56,13 @@ pub struct UserChanges {
 }
 
 /// What the authentication extractor needs to know about the caller, read in one round trip.
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Queryable)]
 pub struct SessionUser {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: Uuid,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub role: String,
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub unit_id: Uuid,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
     pub active: bool,
     /// The nearest province, regency or city at or above the user's unit.
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
     pub pemda_id: Option<Uuid>,
 }
 
@@ -96,27 +92,24 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
 }
 
 /// The user of a live (unrevoked) session with their Pemda, or `None`.
+///
+/// Every authenticated request runs this, so it is a fixed DSL query: diesel keeps it prepared on each connection,
+/// and the Pemda comes from the denormalised `units.pemda_id` rather than a walk up the unit tree.
 pub async fn find_session_user(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     session_id: Uuid,
 ) -> QueryResult<Option<SessionUser>> {
-    diesel::sql_query(
-        "WITH RECURSIVE up AS ( \
-             SELECT u.id, u.parent_id, u.kind, 0 AS depth FROM units u JOIN users usr ON usr.unit_id = u.id WHERE usr.id = $1 \
-             UNION ALL \
-             SELECT p.id, p.parent_id, p.kind, up.depth + 1 FROM units p JOIN up ON p.id = up.parent_id WHERE up.depth < 64 \
-         ) \
-         SELECT usr.id, usr.role, usr.unit_id, usr.active, \
-                (SELECT up.id FROM up WHERE up.kind IN ('province', 'regency', 'city') ORDER BY up.depth LIMIT 1) AS pemda_id \
-         FROM users usr JOIN sessions s ON s.user_id = usr.id \
-         WHERE usr.id = $1 AND s.id = $2 AND s.revoked_at IS NULL",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(user_id)
-    .bind::<diesel::sql_types::Uuid, _>(session_id)
-    .get_result(conn)
-    .await
-    .optional()
+    users::table
+        .inner_join(sessions::table.on(sessions::user_id.eq(users::id)))
+        .inner_join(units::table.on(units::id.eq(users::unit_id)))
+        .filter(users::id.eq(user_id))
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::revoked_at.is_null())
+        .select((users::id, users::role, users::unit_id, users::active, units::pemda_id))
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Inserts an account.
@@ -180,5 +173,5 @@ pub async fn list(
         query =
             query.filter(users::created_at.gt(after.at).or(users::created_at.eq(after.at).and(users::id.gt(after.id))));
     }
-    query.order((users::created_at.asc(), users::id.asc())).limit(limit).load(conn).await
+    with_literal_limit(query.order((users::created_at.asc(), users::id.asc())), limit).load(conn).await
 }

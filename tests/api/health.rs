@@ -1,9 +1,12 @@
 use chrono::Utc;
 use pengaduan::domain::ids::{SessionId, UserId};
+use pengaduan::domain::role::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{assert_problem, empty_database, spawn_app, spawn_app_with, start, test_settings};
+use crate::helpers::{
+    assert_problem, empty_database, spawn_app, spawn_app_with, spawn_seeded_app, start, test_settings,
+};
 
 #[tokio::test]
 async fn health_answers_even_when_the_database_is_down() {
@@ -48,6 +51,30 @@ async fn api_calls_are_503_with_retry_after_when_the_database_is_unreachable() {
     assert_eq!(response.headers().get("retry-after").unwrap(), "5");
     let problem = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
     assert!(!problem.to_string().contains("127.0.0.1"), "internal causes stay in the log: {problem}");
+}
+
+/// The pool hands out connections without pinging them first, so a connection the database closed (a restart, an
+/// administrator's pg_terminate_backend) must be dropped by the pool, not handed to a request that then fails.
+#[tokio::test]
+async fn connections_the_database_closed_are_replaced_without_failing_a_request() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_seeded_app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let all_ok = || async {
+        let requests = (0..8).map(|_| app.authed(Method::GET, "/api/v1/me", &admin).send());
+        futures_util::future::join_all(requests).await.into_iter().all(|r| r.unwrap().status() == StatusCode::OK)
+    };
+    assert!(all_ok().await, "the pool is warm");
+    let mut conn = app.conn().await;
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(all_ok().await, "every request after the database closed the pool's connections succeeded");
 }
 
 #[tokio::test]

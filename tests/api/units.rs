@@ -354,6 +354,45 @@ async fn a_unit_cannot_move_below_its_own_descendant_or_out_of_reach() {
     assert_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
 }
 
+/// Each unit's `pemda_id` (which the per-request session check reads) follows the tree: set on creation, carried
+/// along with the whole subtree when a unit moves to another Pemda.
+#[tokio::test]
+async fn a_unit_moved_to_another_pemda_takes_its_subtree_along() {
+    let app = spawn_seeded_app().await;
+    let root = app.user(Role::SuperAdmin, "SKD").await;
+    let (sanggau, _) = other_pemda(&app).await;
+    let skd = app.unit_id("SKD").await;
+    let pupr = app.unit_id("SKD-PUPR").await;
+    let bidang: Value = create(
+        &app,
+        &root,
+        json!({ "kind": "sub_unit", "code": "SKD-PUPR-BM", "name": "Bina Marga", "parent_id": pupr }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let bidang: Uuid = bidang["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(pemda_of(&app, &[skd, pupr, bidang]).await, [Some(skd), Some(skd), Some(skd)]);
+
+    let moved =
+        app.authed(Method::PATCH, &format!("/api/v1/units/{pupr}"), &root).json(&json!({ "parent_id": sanggau }));
+    assert_eq!(moved.send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(pemda_of(&app, &[skd, pupr, bidang]).await, [Some(skd), Some(sanggau), Some(sanggau)]);
+}
+
+async fn pemda_of(app: &TestApp, ids: &[Uuid]) -> Vec<Option<Uuid>> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use pengaduan::db::schema::units;
+    let mut conn = app.conn().await;
+    let mut pemdas = Vec::new();
+    for id in ids {
+        pemdas.push(units::table.find(id).select(units::pemda_id).get_result(&mut conn).await.unwrap());
+    }
+    pemdas
+}
+
 #[tokio::test]
 async fn the_audit_trail_cannot_be_rewritten() {
     use diesel_async::RunQueryDsl;
