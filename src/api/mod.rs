@@ -11,6 +11,7 @@ pub mod dispositions;
 pub mod etag;
 pub mod fallback;
 pub mod health;
+pub mod json_time;
 pub mod me;
 pub mod notifications;
 pub mod pagination;

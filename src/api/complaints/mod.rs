@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::etag;
+use super::{etag, json_time};
 use crate::db::attachments::AttachmentRow;
 use crate::db::complaints::ComplaintRow;
 use crate::domain::complaint::{self, ArchiveReason, Channel, Classification, ComplaintStatus};
@@ -24,12 +24,16 @@ use crate::services::complaints::is_overdue;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeadlinesView {
     /// Verified and disposed by.
+    #[serde(serialize_with = "json_time::instant")]
     pub verify_by: DateTime<Utc>,
     /// First answer by.
+    #[serde(serialize_with = "json_time::instant")]
     pub first_response_by: DateTime<Utc>,
     /// Resolved by.
+    #[serde(serialize_with = "json_time::instant")]
     pub resolve_by: DateTime<Utc>,
     /// The reporter's response window ends (set once every OPD has answered).
+    #[serde(serialize_with = "json_time::optional_instant")]
     pub reporter_reply_by: Option<DateTime<Utc>>,
 }
 
@@ -83,8 +87,10 @@ pub struct ComplaintView {
     pub category_id: Option<Uuid>,
     pub title: String,
     pub body: String,
+    #[serde(serialize_with = "json_time::date")]
     pub incident_date: NaiveDate,
     /// The date the service was received.
+    #[serde(serialize_with = "json_time::optional_date")]
     pub service_date: Option<NaiveDate>,
     /// Filed more than 30 days after the service (UU 25/2009 art. 42): recorded, not refused.
     pub filed_late: bool,
@@ -106,8 +112,10 @@ pub struct ComplaintView {
     pub deadlines: DeadlinesView,
     /// Past a deadline now (verification while waiting for it, else resolution).
     pub overdue: bool,
+    #[serde(serialize_with = "json_time::optional_instant")]
     pub verified_at: Option<DateTime<Utc>>,
     /// When the first answer was published.
+    #[serde(serialize_with = "json_time::optional_instant")]
     pub first_response_at: Option<DateTime<Utc>>,
     /// Every OPD returned it: the main admin must dispose it again.
     pub needs_redisposition: bool,
@@ -117,10 +125,13 @@ pub struct ComplaintView {
     pub escalation_level: i16,
     /// `satisfied` or `auto_closed`, once finished.
     pub closed_reason: Option<String>,
+    #[serde(serialize_with = "json_time::optional_instant")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Row version: the ETag, for `If-Match`.
     pub version: i32,
+    #[serde(serialize_with = "json_time::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "json_time::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
