@@ -16,9 +16,9 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::fallback::{self, RouteTable};
-use crate::auth::keys;
 use crate::auth::throttle::{IntakeLimit, LoginThrottle};
 use crate::auth::tokens::AccessTokens;
+use crate::auth::{keys, session_cache};
 use crate::clock::Clock;
 use crate::config::{Secret, Settings};
 use crate::db::local::{self, LocalPostgres};
@@ -106,8 +106,10 @@ impl Application {
             sealer: Sealer::new(&reporter_key),
             blobs: Arc::new(LocalDisk::new(settings.data_dir.join("attachments"))),
             clock: Clock::default(),
+            sessions: Arc::default(),
             settings: Arc::new(settings),
         });
+        tokio::spawn(session_cache::listen(state.sessions.clone(), database_url.clone()));
         if state.settings.run_jobs {
             jobs::spawn(state.clone(), state.settings.job_interval);
         }

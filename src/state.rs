@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::session_cache::SessionCache;
 use crate::auth::throttle::{IntakeLimit, LoginThrottle};
 use crate::auth::tokens::AccessTokens;
 use crate::clock::Clock;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// The domain's notion of now.
     pub clock: Clock,
+    /// Live sessions remembered between requests.
+    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {

@@ -122,5 +122,7 @@ pub async fn refresh_tokens(
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     services::auth::logout(&mut conn, &user).await?;
+    // Sessions this process remembers may have changed; the listener would learn it a moment later.
+    state.sessions.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -319,5 +319,7 @@ pub async fn update_unit(
     let patch = UnitPatch::try_from(body.into_inner())?;
     let mut conn = state.conn().await?;
     let row = services::units::update_unit(&mut conn, &user, UnitId(*id), patch, if_match.0).await?;
+    // Sessions this process remembers may have changed; the listener would learn it a moment later.
+    state.sessions.forget_all();
     unit_response(actix_web::http::StatusCode::OK, row)
 }

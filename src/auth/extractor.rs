@@ -45,10 +45,19 @@ impl FromRequest for AuthUser {
                 }
                 TokenRejection::Invalid => ApiError::unauthorized("invalid_token", "the access token is not valid"),
             })?;
-            let mut conn = state.conn().await?;
-            let user = db::users::find_session_user(&mut conn, claims.sub, claims.sid)
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("session_revoked", "this session has ended; sign in again"))?;
+            let user = match state.sessions.get(claims.sub, claims.sid) {
+                Some(user) => user,
+                None => {
+                    let ticket = state.sessions.ticket();
+                    let mut conn = state.conn().await?;
+                    let user =
+                        db::users::find_session_user(&mut conn, claims.sub, claims.sid).await?.ok_or_else(|| {
+                            ApiError::unauthorized("session_revoked", "this session has ended; sign in again")
+                        })?;
+                    state.sessions.remember(ticket, &user, claims.sid);
+                    user
+                }
+            };
             if !user.active {
                 return Err(ApiError::unauthorized("account_inactive", "this account is deactivated"));
             }

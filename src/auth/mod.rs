@@ -5,6 +5,7 @@ pub mod extractor;
 pub mod guards;
 pub mod keys;
 pub mod password;
+pub mod session_cache;
 pub mod throttle;
 pub mod tokens;
 

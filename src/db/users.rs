@@ -56,7 +56,7 @@ pub struct UserChanges {
 }
 
 /// What the authentication extractor needs to know about the caller, read in one round trip.
-#[derive(Debug, Queryable)]
+#[derive(Debug, Clone, Queryable)]
 pub struct SessionUser {
     pub id: Uuid,
     pub role: String,

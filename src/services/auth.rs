@@ -136,6 +136,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<IssuedTokens, 
     match outcome {
         RefreshOutcome::Rotated { user, session, refresh } => issue(state, user, session, refresh),
         RefreshOutcome::Reused => {
+            state.sessions.forget_all();
             tracing::warn!("a used refresh token was presented again; its session is revoked");
             Err(ApiError::unauthorized(
                 "refresh_token_reused",

@@ -260,3 +260,59 @@ async fn first_session(app: &crate::helpers::TestApp, user: uuid::Uuid) -> Sessi
         sessions::table.filter(sessions::user_id.eq(user)).select(sessions::id).first(&mut conn).await.unwrap();
     SessionId(id)
 }
+
+/// Sessions are remembered between requests; a change made outside this process (another instance, the command
+/// line, an administrator's SQL) reaches it through PostgreSQL's NOTIFY, and one made through this process acts on
+/// its very next request.
+#[tokio::test]
+async fn remembered_sessions_are_forgotten_when_the_database_changes_them() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_seeded_app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let claims = app.state.access_tokens.verify(&operator.access_token).unwrap();
+    let remembered = || app.state.sessions.get(claims.sub, claims.sid).is_some();
+    let me = || async { app.authed(Method::GET, "/api/v1/me", &operator).send().await.unwrap() };
+
+    // The listener connects in the background; once it listens, a request leaves the session remembered.
+    eventually(|| async { me().await.status() == StatusCode::OK && remembered() }, "the session is remembered").await;
+
+    // Outside the service: the notice must arrive and the next request must see the deactivation.
+    let mut conn = app.conn().await;
+    diesel::sql_query(format!("UPDATE users SET active = false WHERE id = '{}'", claims.sub))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    eventually(|| async { !remembered() }, "the notice made the process forget").await;
+    assert_problem(me().await, StatusCode::UNAUTHORIZED, "account_inactive").await;
+
+    // Through the service: its own next request sees the change, with no wait.
+    diesel::sql_query(format!("UPDATE users SET active = true WHERE id = '{}'", claims.sub))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    eventually(|| async { me().await.status() == StatusCode::OK && remembered() }, "remembered again").await;
+    let user_id = claims.sub;
+    let current = app.authed(Method::GET, &format!("/api/v1/users/{user_id}"), &admin).send().await.unwrap();
+    let etag = current.headers().get("etag").unwrap().clone();
+    let deactivate = app
+        .authed(Method::PATCH, &format!("/api/v1/users/{user_id}"), &admin)
+        .header("if-match", etag)
+        .json(&json!({ "active": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deactivate.status(), StatusCode::OK);
+    assert_problem(me().await, StatusCode::UNAUTHORIZED, "account_inactive").await;
+}
+
+/// Polls `check` for up to five seconds.
+async fn eventually<F: std::future::Future<Output = bool>>(check: impl Fn() -> F, what: &str) {
+    for _ in 0..250 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("not within five seconds: {what}");
+}

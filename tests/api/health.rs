@@ -75,6 +75,19 @@ async fn connections_the_database_closed_are_replaced_without_failing_a_request(
     .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(all_ok().await, "every request after the database closed the pool's connections succeeded");
+
+    // The session cache's listener was cut off too: it connects again, and sessions are remembered again.
+    let claims = app.state.access_tokens.verify(&admin.access_token).unwrap();
+    let mut remembered = false;
+    for _ in 0..250 {
+        assert!(all_ok().await);
+        remembered = app.state.sessions.get(claims.sub, claims.sid).is_some();
+        if remembered {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(remembered, "the listener reconnected within five seconds");
 }
 
 #[tokio::test]
