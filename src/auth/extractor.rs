@@ -14,7 +14,7 @@ use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The signed-in caller, as the database knows them right now.
+/// The signed-in caller, as the database knows them now (read, or remembered until the database reports a change).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     /// The account.
