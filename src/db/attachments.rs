@@ -45,66 +45,56 @@ pub async fn of_complaint(conn: &mut AsyncPgConnection, complaint_id: Uuid) -> Q
         .await
 }
 
-/// Attaches uploads to a complaint: only uploads that are still unattached and were made after `since` (unexpired).
-/// Returns how many were attached; the rows are locked, so an upload cannot end up on two complaints.
+/// What an upload is attached to: exactly one of a complaint, a follow-up, or a Rencana Aksi (as its sending letter,
+/// or as evidence of one realisation). Build it with the constructors; it is the `SET` of [`attach`].
+#[derive(Debug, Clone, Copy, AsChangeset)]
+#[diesel(table_name = attachments)]
+pub struct AttachmentOwner {
+    complaint_id: Option<Uuid>,
+    follow_up_id: Option<Uuid>,
+    action_plan_id: Option<Uuid>,
+    realisation_id: Option<Option<Uuid>>,
+}
+
+impl AttachmentOwner {
+    /// A complaint's evidence.
+    pub fn complaint(id: Uuid) -> Self {
+        Self { complaint_id: Some(id), follow_up_id: None, action_plan_id: None, realisation_id: None }
+    }
+
+    /// A follow-up's files (not the complaint's: a file on an internal note is seen only by those who see the note).
+    pub fn follow_up(id: Uuid) -> Self {
+        Self { complaint_id: None, follow_up_id: Some(id), action_plan_id: None, realisation_id: None }
+    }
+
+    /// A Rencana Aksi's sending letter (`realisation` `None`) or the evidence of one of its realisations.
+    pub fn action_plan(plan: Uuid, realisation: Option<Uuid>) -> Self {
+        Self { complaint_id: None, follow_up_id: None, action_plan_id: Some(plan), realisation_id: Some(realisation) }
+    }
+}
+
+/// Attaches uploads to `owner`: only uploads attached to nothing yet and made after `since` (unexpired), and, when
+/// `uploaded_by` is given, only that person's own. Returns how many were attached; the rows are locked, so an upload
+/// cannot end up in two places.
 pub async fn attach(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
-    complaint_id: Uuid,
+    owner: AttachmentOwner,
+    uploaded_by: Option<Uuid>,
     since: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::update(attachments::table)
+    let mut update = diesel::update(attachments::table)
+        .set(owner)
+        .into_boxed()
         .filter(attachments::id.eq_any(ids.to_vec()))
         .filter(attachments::complaint_id.is_null())
         .filter(attachments::follow_up_id.is_null())
         .filter(attachments::action_plan_id.is_null())
-        .filter(attachments::uploaded_at.gt(since))
-        .set(attachments::complaint_id.eq(complaint_id))
-        .execute(conn)
-        .await
-}
-
-/// Attaches a staff member's own uploads to a follow-up (not to the complaint: a file on an internal note is seen only
-/// by those who see the note). Returns how many were attached.
-pub async fn attach_to_follow_up(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-    follow_up_id: Uuid,
-    uploaded_by: Uuid,
-    since: DateTime<Utc>,
-) -> QueryResult<usize> {
-    diesel::update(attachments::table)
-        .filter(attachments::id.eq_any(ids.to_vec()))
-        .filter(attachments::complaint_id.is_null())
-        .filter(attachments::follow_up_id.is_null())
-        .filter(attachments::action_plan_id.is_null())
-        .filter(attachments::uploaded_by.eq(uploaded_by))
-        .filter(attachments::uploaded_at.gt(since))
-        .set(attachments::follow_up_id.eq(follow_up_id))
-        .execute(conn)
-        .await
-}
-
-/// Attaches a staff member's own unattached uploads to a Rencana Aksi, as its letter (`realisation_id` `None`) or as
-/// evidence of a realisation. Returns how many were attached.
-pub async fn attach_to_action_plan(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-    action_plan_id: Uuid,
-    realisation_id: Option<Uuid>,
-    uploaded_by: Uuid,
-    since: DateTime<Utc>,
-) -> QueryResult<usize> {
-    diesel::update(attachments::table)
-        .filter(attachments::id.eq_any(ids.to_vec()))
-        .filter(attachments::complaint_id.is_null())
-        .filter(attachments::follow_up_id.is_null())
-        .filter(attachments::action_plan_id.is_null())
-        .filter(attachments::uploaded_by.eq(uploaded_by))
-        .filter(attachments::uploaded_at.gt(since))
-        .set((attachments::action_plan_id.eq(action_plan_id), attachments::realisation_id.eq(realisation_id)))
-        .execute(conn)
-        .await
+        .filter(attachments::uploaded_at.gt(since));
+    if let Some(uploader) = uploaded_by {
+        update = update.filter(attachments::uploaded_by.eq(uploader));
+    }
+    update.execute(conn).await
 }
 
 /// Unlinks the evidence of a realisation that is not in `keep`; the files become ordinary unattached uploads and are

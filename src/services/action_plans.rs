@@ -13,6 +13,7 @@ use crate::auth::guards::{self, Action};
 use crate::auth::{AuthUser, Reach};
 use crate::db;
 use crate::db::action_plans::{LineRow, PeriodChanges, PeriodRow, PlanRow, VersionRow};
+use crate::db::attachments::AttachmentOwner;
 use crate::db::audit::NewAuditEvent;
 use crate::domain::action_plan::{self, Matrix, PlanAction, PlanStatus, RealisationAction, RealisationStatus};
 use crate::domain::ids::UnitId;
@@ -607,8 +608,14 @@ pub async fn send(
         let from: PlanStatus = plan.status.parse()?;
         let to = action_plan::transition(from, PlanAction::Send)?;
         if let Some(letter) = letter_attachment_id
-            && db::attachments::attach_to_action_plan(conn, &[letter], plan.id, None, actor.id.0, attachable_since)
-                .await?
+            && db::attachments::attach(
+                conn,
+                &[letter],
+                AttachmentOwner::action_plan(plan.id, None),
+                Some(actor.id.0),
+                attachable_since,
+            )
+            .await?
                 != 1
         {
             return Err(ApiError::invalid_field(
@@ -770,7 +777,7 @@ pub async fn record_realisation(
                 db::attachments::of_realisations(conn, &[saved.id]).await?.into_iter().map(|a| a.id).collect();
             let to_link: Vec<Uuid> = ids.iter().copied().filter(|id| !linked.contains(id)).collect();
             let since = now - crate::domain::attachment::UNATTACHED_LIFETIME;
-            if db::attachments::attach_to_action_plan(conn, &to_link, plan.id, Some(saved.id), actor.id.0, since)
+            if db::attachments::attach(conn, &to_link, AttachmentOwner::action_plan(plan.id, Some(saved.id)), Some(actor.id.0), since)
                 .await?
                 != to_link.len()
             {

@@ -11,6 +11,7 @@ use super::{access, reference};
 use crate::auth::guards::{self, Action};
 use crate::auth::{AuthUser, Reach};
 use crate::db;
+use crate::db::attachments::AttachmentOwner;
 use crate::db::audit::{AuditEventRow, NewAuditEvent};
 use crate::db::complaints::{AccessLogRow, ComplaintChanges, ComplaintRow, IdempotencyRow, ReporterRow, SupplementRow};
 use crate::db::units::UnitRow;
@@ -232,7 +233,14 @@ pub async fn intake(
                 db::complaints::insert_reporter(conn, &reporter).await?;
             }
             if !attachment_ids.is_empty() {
-                let attached = db::attachments::attach(conn, &attachment_ids, row.id, upload_cutoff).await?;
+                let attached = db::attachments::attach(
+                    conn,
+                    &attachment_ids,
+                    AttachmentOwner::complaint(row.id),
+                    None,
+                    upload_cutoff,
+                )
+                .await?;
                 if attached != attachment_ids.len() {
                     return Err(IntakeError::Api(ApiError::invalid_field(
                         "attachment_ids",
@@ -413,7 +421,8 @@ pub async fn supplement(
             let attached = db::attachments::attach(
                 conn,
                 &attachment_ids,
-                current.id,
+                AttachmentOwner::complaint(current.id),
+                None,
                 now - crate::domain::attachment::UNATTACHED_LIFETIME,
             )
             .await?;

@@ -11,6 +11,7 @@ use super::{access, complaints, reference};
 use crate::auth::guards::{self, Action};
 use crate::auth::{AuthUser, Reach};
 use crate::db;
+use crate::db::attachments::AttachmentOwner;
 use crate::db::audit::NewAuditEvent;
 use crate::db::complaints::{ComplaintChanges, ComplaintRow};
 use crate::db::dispositions::{DispositionChanges, DispositionRow, FeedbackRow, FollowUpRow, NotificationRow};
@@ -507,7 +508,7 @@ pub async fn add_follow_up(
                 return Err(ApiError::invalid_field("attachment_ids", "too_many", format!("at most {max_attachments} attachments")));
             }
             let attached =
-                db::attachments::attach_to_follow_up(conn, &new.attachment_ids, follow_up.id, actor.id.0, now - crate::domain::attachment::UNATTACHED_LIFETIME)
+                db::attachments::attach(conn, &new.attachment_ids, AttachmentOwner::follow_up(follow_up.id), Some(actor.id.0), now - crate::domain::attachment::UNATTACHED_LIFETIME)
                     .await?;
             if attached != new.attachment_ids.len() {
                 return Err(ApiError::invalid_field("attachment_ids", "unavailable", "an attachment is unknown, expired, not yours or already used"));
