@@ -147,6 +147,19 @@ pub async fn readable_form(
     Ok((plan, period))
 }
 
+/// The realisations of a form the caller may see, with the evidence files of all of them (404 otherwise).
+pub async fn readable_realisations(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    id: Uuid,
+) -> Result<(Vec<db::action_plans::RealisationRow>, Vec<db::attachments::AttachmentRow>), ApiError> {
+    let (plan, _) = readable_form(conn, actor, id).await?;
+    let realisations = db::action_plans::realisations(conn, &[plan.id]).await?;
+    let ids: Vec<Uuid> = realisations.iter().map(|row| row.id).collect();
+    let evidence = db::attachments::of_realisations(conn, &ids).await?;
+    Ok((realisations, evidence))
+}
+
 /// The forms the caller lists: `(periods, units)` limits, `None` for none.
 pub async fn form_scope(
     conn: &mut AsyncPgConnection,

@@ -211,11 +211,8 @@ pub async fn list_action_plan_realisations(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    let (plan, _) = services::action_plans::readable_form(&mut conn, &user, *id).await?;
-    let rows = db::action_plans::realisations(&mut conn, &[plan.id]).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let attachments = db::attachments::of_realisations(&mut conn, &ids).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(|row| RealisationView::new(row, &attachments)).collect::<Vec<_>>()))
+    let (rows, evidence) = services::action_plans::readable_realisations(&mut conn, &user, *id).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(|row| RealisationView::new(row, &evidence)).collect::<Vec<_>>()))
 }
 
 /// The compiled progress of a period: per targeted unit and for the whole Pemda.
