@@ -6,7 +6,7 @@ use pengaduan::domain::role::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, assert_problem, error_fields, spawn_app_with, spawn_seeded_app};
+use crate::helpers::{PASSWORD, assert_problem, error_fields, eventually, spawn_app_with, spawn_seeded_app};
 
 #[tokio::test]
 async fn signing_in_returns_a_bearer_token_pair() {
@@ -304,15 +304,4 @@ async fn remembered_sessions_are_forgotten_when_the_database_changes_them() {
         .unwrap();
     assert_eq!(deactivate.status(), StatusCode::OK);
     assert_problem(me().await, StatusCode::UNAUTHORIZED, "account_inactive").await;
-}
-
-/// Polls `check` for up to five seconds.
-async fn eventually<F: std::future::Future<Output = bool>>(check: impl Fn() -> F, what: &str) {
-    for _ in 0..250 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("not within five seconds: {what}");
 }

@@ -286,3 +286,14 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
         .map(|errors| errors.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect())
         .unwrap_or_default()
 }
+
+/// Polls `check` for up to five seconds.
+pub async fn eventually<F: std::future::Future<Output = bool>>(check: impl Fn() -> F, what: &str) {
+    for _ in 0..250 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("not within five seconds: {what}");
+}
