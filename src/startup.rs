@@ -92,17 +92,17 @@ impl Application {
         let state = web::Data::new(AppState {
             pool: db::build_pool(database_url, settings.db_pool_size)?,
             access_tokens: AccessTokens::new(&jwt_secret, settings.access_token_ttl),
-            login_throttle: LoginThrottle::new(
+            login_throttle: Arc::new(LoginThrottle::new(
                 settings.login_failures_per_account,
                 settings.login_failures_per_ip,
                 settings.login_window,
-            ),
-            intake_limit: IntakeLimit::new(settings.public_intake_per_hour, Duration::from_secs(3600)),
+            )),
+            intake_limit: Arc::new(IntakeLimit::new(settings.public_intake_per_hour, Duration::from_secs(3600))),
             // Each report may carry several files, so uploads get that many times the report allowance.
-            upload_limit: IntakeLimit::new(
+            upload_limit: Arc::new(IntakeLimit::new(
                 settings.public_intake_per_hour.saturating_mul(settings.attachments_per_complaint.max(1) as u32),
                 Duration::from_secs(3600),
-            ),
+            )),
             sealer: Sealer::new(&reporter_key),
             blobs: Arc::new(LocalDisk::new(settings.data_dir.join("attachments"))),
             clock: Clock::default(),
@@ -122,8 +122,16 @@ impl Application {
         let listener = TcpListener::bind(&state.settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = state.settings.workers;
+        let worker_pool_size = state.settings.db_pool_size.div_ceil(workers.max(1));
         let server_state = state.clone();
+        let server_database_url = database_url.clone();
         let server = HttpServer::new(move || {
+            // Each worker draws from a pool of its own. A connection's driver task runs on the thread that opened it,
+            // so with one shared pool about every other query hopped between threads (a wake-up and a context switch
+            // on each side); the background jobs and the tests keep the shared pool.
+            let worker_pool = db::build_pool(&server_database_url, worker_pool_size)
+                .expect("the shared pool was built with the same settings");
+            let worker_state = web::Data::new(server_state.with_pool(worker_pool));
             let settings = &server_state.settings;
             App::new()
                 // Registered before the `/api/v1` scope, which would otherwise swallow `/api/v1/openapi.json`.
@@ -132,7 +140,7 @@ impl Application {
                 .configure(api::routes)
                 .into_app()
                 .default_service(web::to(fallback::unmatched))
-                .app_data(server_state.clone())
+                .app_data(worker_state)
                 .app_data(routes.clone())
                 .app_data(
                     web::JsonConfig::default().limit(settings.body_limit).error_handler(error::json_error_handler),

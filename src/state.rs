@@ -1,4 +1,7 @@
 //! What every request handler and job shares: the pool, the settings and the long-lived helpers.
+//!
+//! Each HTTP worker gets its own copy with its own pool ([`AppState::with_pool`]); everything else in it is shared
+//! behind `Arc`s, so limits, caches and the clock are the same for every worker.
 
 use std::sync::Arc;
 
@@ -12,6 +15,7 @@ use crate::sealing::Sealer;
 use crate::storage::BlobStore;
 
 /// Shared application state, handed to handlers as `web::Data<AppState>`.
+#[derive(Clone)]
 pub struct AppState {
     /// Database connections.
     pub pool: DbPool,
@@ -20,11 +24,11 @@ pub struct AppState {
     /// Signs and checks access tokens.
     pub access_tokens: AccessTokens,
     /// Counts failed logins.
-    pub login_throttle: LoginThrottle,
+    pub login_throttle: Arc<LoginThrottle>,
     /// Counts public complaint submissions.
-    pub intake_limit: IntakeLimit,
+    pub intake_limit: Arc<IntakeLimit>,
     /// Counts uploads without a staff token.
-    pub upload_limit: IntakeLimit,
+    pub upload_limit: Arc<IntakeLimit>,
     /// Seals reporter identity and stored idempotent responses.
     pub sealer: Sealer,
     /// Uploaded files.
@@ -36,6 +40,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The same state drawing connections from `pool`.
+    pub fn with_pool(&self, pool: DbPool) -> Self {
+        Self { pool, ..self.clone() }
+    }
+
     /// A connection from the pool; a pool timeout becomes 503.
     pub async fn conn(&self) -> Result<crate::db::PooledConnection, crate::error::ApiError> {
         Ok(self.pool.get().await?)
