@@ -1,5 +1,7 @@
 //! Access tokens (short-lived signed JWTs) and refresh tokens (opaque random strings, stored only as hashes).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -17,6 +19,8 @@ use crate::domain::ids::{SessionId, UserId};
 /// Issuer and audience written into every access token, so tokens of another system signed with a shared key are
 /// still refused.
 const ISSUER: &str = "pengaduan";
+/// Most tokens remembered as verified; the memory is emptied when it is full.
+const MAX_VERIFIED: usize = 10_000;
 
 /// The claims of an access token. Role and unit are deliberately absent: they are read fresh from the database on
 /// each request, so a change of role or a deactivation takes effect at once.
@@ -50,6 +54,9 @@ pub struct AccessTokens {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    /// Tokens whose signature, algorithm and issuer held, with their claims. A token cannot change, so that check
+    /// need not be repeated (recomputing the HMAC was a twentieth of a list request); expiry still is, on every use.
+    verified: Arc<Mutex<HashMap<String, Claims>>>,
 }
 
 impl AccessTokens {
@@ -65,6 +72,7 @@ impl AccessTokens {
             decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
             validation,
             ttl,
+            verified: Arc::default(),
         }
     }
 
@@ -87,12 +95,27 @@ impl AccessTokens {
 
     /// Checks a token's signature, algorithm, issuer and expiry.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenRejection> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|err| {
-            match err.kind() {
+        let remembered = self.remembered().get(token).cloned();
+        if let Some(claims) = remembered {
+            // As jsonwebtoken judges expiry (no leeway): valid through the second `exp`.
+            return if claims.exp < Utc::now().timestamp() { Err(TokenRejection::Expired) } else { Ok(claims) };
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|err| match err.kind() {
                 ErrorKind::ExpiredSignature => TokenRejection::Expired,
                 _ => TokenRejection::Invalid,
-            }
-        })
+            })?;
+        let mut remembered = self.remembered();
+        if remembered.len() >= MAX_VERIFIED {
+            remembered.clear();
+        }
+        remembered.insert(token.to_owned(), claims.clone());
+        Ok(claims)
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<String, Claims>> {
+        self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -167,6 +190,39 @@ mod tests {
         claims["sub"] = serde_json::json!(Uuid::now_v7());
         parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
         assert_eq!(tokens().verify(&parts.join(".")), Err(TokenRejection::Invalid));
+    }
+
+    #[test]
+    fn a_remembered_token_is_still_refused_once_it_expires() {
+        let keys = tokens();
+        // Issued so that it expires within the next two seconds.
+        let token = keys.issue(UserId::new(), SessionId::new(), Utc::now() - chrono::Duration::seconds(899)).unwrap();
+        assert!(keys.verify(&token).is_ok());
+        assert!(keys.verify(&token).is_ok(), "the second check is answered from memory");
+        std::thread::sleep(Duration::from_millis(2100));
+        assert_eq!(keys.verify(&token), Err(TokenRejection::Expired));
+    }
+
+    #[test]
+    fn remembering_a_token_never_admits_a_changed_one() {
+        let keys = tokens();
+        let valid = keys.issue(UserId::new(), SessionId::new(), Utc::now()).unwrap();
+        assert!(keys.verify(&valid).is_ok());
+        // One character of the signature changed (not the last, whose low bits base64 does not use).
+        let at = valid.len() - 10;
+        let changed = if &valid[at..=at] == "A" { "B" } else { "A" };
+        let forged = format!("{}{changed}{}", &valid[..at], &valid[at + 1..]);
+        assert_eq!(keys.verify(&forged), Err(TokenRejection::Invalid));
+        assert_eq!(keys.verify(&format!("{valid} ")), Err(TokenRejection::Invalid));
+    }
+
+    #[test]
+    fn the_memory_of_verified_tokens_is_bounded() {
+        let keys = tokens();
+        for _ in 0..MAX_VERIFIED + 5 {
+            keys.verify(&keys.issue(UserId::new(), SessionId::new(), Utc::now()).unwrap()).unwrap();
+        }
+        assert!(keys.remembered().len() <= MAX_VERIFIED);
     }
 
     #[test]
