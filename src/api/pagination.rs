@@ -1,8 +1,8 @@
 //! Cursor pagination: `limit` (default 20, at most 100) and an opaque `cursor`; the next page's cursor comes back as
 //! `next_cursor` in the body and as an RFC 8288 `Link: <...>; rel="next"` header.
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -15,6 +15,8 @@ use crate::error::ApiError;
 pub const DEFAULT_LIMIT: u32 = 20;
 /// Most rows per page.
 pub const MAX_LIMIT: u32 = 100;
+/// Bytes of JSON reserved per row before a page is written: about what a staff complaint view takes.
+const RESERVED_BYTES_PER_ROW: usize = 1536;
 
 /// A page of a list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -69,7 +71,16 @@ impl PageRequest {
         if let Some(cursor) = &next_cursor {
             response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_link(req, cursor))));
         }
-        response.json(Page { items: rows.into_iter().map(view).collect(), next_cursor })
+        let page = Page { items: rows.into_iter().map(view).collect(), next_cursor };
+        // Written by sonic-rs, whose string escaping scans many bytes at a time: serde_json's byte-by-byte loop
+        // was a fifth of the service's instructions on a page of twenty complaints. The output is the same JSON
+        // (a test below compares them). The buffer is sized up front: grown from empty, a page was copied over
+        // about eight times as it doubled.
+        let mut body = Vec::with_capacity(256 + RESERVED_BYTES_PER_ROW * page.items.len());
+        match sonic_rs::to_writer(&mut body, &page) {
+            Ok(()) => response.content_type(ContentType::json()).body(body),
+            Err(error) => ApiError::Internal(error.into()).error_response(),
+        }
     }
 }
 
@@ -117,6 +128,60 @@ mod tests {
         {
             assert!(decode_cursor(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// Everything a page row can hold: nested objects, options, enums, numbers, instants, text that needs escaping.
+    #[derive(Serialize)]
+    struct Row {
+        id: uuid::Uuid,
+        text: String,
+        missing: Option<String>,
+        latitude: Option<f64>,
+        count: i32,
+        flag: bool,
+        status: crate::domain::complaint::ComplaintStatus,
+        #[serde(serialize_with = "crate::api::json_time::instant")]
+        at: chrono::DateTime<chrono::Utc>,
+        nested: Option<Box<Row>>,
+    }
+
+    #[test]
+    fn pages_are_written_exactly_as_serde_json_writes_them() {
+        let texts = [
+            "Jalan \"rusak\" di Desa Mungguk\nsejak\t3 bulan \\ 50% lubang",
+            "kontrol \u{0}\u{1f}\u{7f} akhir",
+            "unicode: é ñ 日本 🙂 \u{2028}\u{2029} </script>",
+            "",
+        ];
+        let rows: Vec<Row> = texts
+            .iter()
+            .zip([Some(0.1), Some(-0.2345678), Some(1e-7), None])
+            .map(|(text, latitude)| Row {
+                id: uuid::Uuid::now_v7(),
+                text: text.repeat(7),
+                missing: None,
+                latitude,
+                count: -42,
+                flag: true,
+                status: crate::domain::complaint::ComplaintStatus::AwaitingReporter,
+                at: chrono::Utc::now(),
+                nested: Some(Box::new(Row {
+                    id: uuid::Uuid::nil(),
+                    text: (*text).to_owned(),
+                    missing: Some("ada".into()),
+                    latitude: Some(109.123456789),
+                    count: i32::MAX,
+                    flag: false,
+                    status: crate::domain::complaint::ComplaintStatus::Submitted,
+                    at: chrono::Utc::now(),
+                    nested: None,
+                })),
+            })
+            .collect();
+        let page = Page { items: rows, next_cursor: Some("abc".into()) };
+        assert_eq!(sonic_rs::to_string(&page).unwrap(), serde_json::to_string(&page).unwrap());
+        let empty: Page<Row> = Page { items: Vec::new(), next_cursor: None };
+        assert_eq!(sonic_rs::to_string(&empty).unwrap(), serde_json::to_string(&empty).unwrap());
     }
 
     #[test]
