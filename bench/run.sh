@@ -2,7 +2,7 @@
 # Load benchmark: public intake and the staff complaint list on 1,000,000 seeded complaints, each measured over HTTP
 # with wrk and, on the same PostgreSQL, with pgbench running the equivalent SQL. Prints a Markdown report.
 #
-#   bench/run.sh            (needs wrk and pgbench: apt-get install wrk postgresql-client; about 7 minutes)
+#   bench/run.sh            (needs wrk and pgbench: apt-get install wrk postgresql-client; about 8 minutes)
 #
 # Everything runs on this machine: a private PostgreSQL cluster in a temporary folder, the release binary on
 # 127.0.0.1:18080, wrk and pgbench sharing the same cores. Nothing is left running afterwards.
@@ -92,8 +92,8 @@ SEARCH=$(run_wrk search -s bench/latency.lua -H "Authorization: Bearer $TOKEN" \
 PG_INTAKE=$(run_pgbench intake "$DATA/intake.sql")
 PG_SEARCH=$(run_pgbench search "$DATA/search.sql")
 # The machine's speed drifts within minutes, so the list and its pgbench run in alternation, ROUNDS times; the table
-# shows the round with the median ratio.
-ROUNDS=${ROUNDS:-3}
+# shows the round with the median ratio, and the median p99 over all rounds is printed below it.
+ROUNDS=${ROUNDS:-5}
 LIST_ROUNDS=()
 for round in $(seq "$ROUNDS"); do
   pg=$(run_pgbench list "$DATA/list.sql")
@@ -118,6 +118,9 @@ for pair in "INTAKE PG_INTAKE" "LIST PG_LIST" "SEARCH PG_SEARCH"; do
   api=${pair% *}; pg=${pair#* }
   echo "| $(field "${!api}" 1) | $(field "${!api}" 2) | $(field "${!api}" 3) | $(field "${!api}" 4) | $(field "${!pg}" 2) | $(ratio "$(field "${!api}" 2)" "$(field "${!pg}" 2)") |"
 done
+echo
+P99S=$(printf '%s\n' "${LIST_ROUNDS[@]}" | sed 's/.*p99=\([0-9.]*\)ms.*/\1/' | sort -n)
+echo "List p99 over the ${ROUNDS} rounds: median $(echo "$P99S" | sed -n "$(( (ROUNDS + 1) / 2 ))p") ms (from $(echo "$P99S" | head -1) to $(echo "$P99S" | tail -1) ms)."
 echo
 echo "List rounds (pgbench, then the API, alternating):"
 echo
