@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::attachments;
+use crate::domain::attachment::UNATTACHED_LIFETIME;
 
 /// A row of `attachments`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -73,15 +74,15 @@ impl AttachmentOwner {
     }
 }
 
-/// Attaches uploads to `owner`: only uploads attached to nothing yet and made after `since` (unexpired), and, when
-/// `uploaded_by` is given, only that person's own. Returns how many were attached; the rows are locked, so an upload
-/// cannot end up in two places.
+/// Attaches uploads to `owner`: only uploads attached to nothing yet and still unexpired at `now` (made within
+/// [`UNATTACHED_LIFETIME`]), and, when `uploaded_by` is given, only that person's own. Returns how many were attached;
+/// the rows are locked, so an upload cannot end up in two places.
 pub async fn attach(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
     owner: AttachmentOwner,
     uploaded_by: Option<Uuid>,
-    since: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     let mut update = diesel::update(attachments::table)
         .set(owner)
@@ -90,7 +91,7 @@ pub async fn attach(
         .filter(attachments::complaint_id.is_null())
         .filter(attachments::follow_up_id.is_null())
         .filter(attachments::action_plan_id.is_null())
-        .filter(attachments::uploaded_at.gt(since));
+        .filter(attachments::uploaded_at.gt(now - UNATTACHED_LIFETIME));
     if let Some(uploader) = uploaded_by {
         update = update.filter(attachments::uploaded_by.eq(uploader));
     }

@@ -609,7 +609,7 @@ pub async fn send(
     let SendingLetter { number: letter_number, date: letter_date, attachment_id: letter_attachment_id } = letter;
     guards::require(actor.role, Action::ManageActionPlanPeriods)?;
     readable_form(conn, actor, plan_id).await?;
-    let attachable_since = state.clock.now() - crate::domain::attachment::UNATTACHED_LIFETIME;
+    let now = state.clock.now();
     conn.transaction(async |conn| {
         let plan =
             db::action_plans::lock_plan(conn, plan_id).await?.ok_or_else(|| ApiError::not_found("the action plan"))?;
@@ -626,7 +626,7 @@ pub async fn send(
                 &[letter],
                 AttachmentOwner::action_plan(plan.id, None),
                 Some(actor.id.0),
-                attachable_since,
+                now,
             )
             .await?
                 != 1
@@ -789,8 +789,7 @@ pub async fn record_realisation(
             let linked: Vec<Uuid> =
                 db::attachments::of_realisations(conn, &[saved.id]).await?.into_iter().map(|a| a.id).collect();
             let to_link: Vec<Uuid> = ids.iter().copied().filter(|id| !linked.contains(id)).collect();
-            let since = now - crate::domain::attachment::UNATTACHED_LIFETIME;
-            if db::attachments::attach(conn, &to_link, AttachmentOwner::action_plan(plan.id, Some(saved.id)), Some(actor.id.0), since)
+            if db::attachments::attach(conn, &to_link, AttachmentOwner::action_plan(plan.id, Some(saved.id)), Some(actor.id.0), now)
                 .await?
                 != to_link.len()
             {

@@ -219,7 +219,6 @@ pub async fn intake(
         None => None,
     };
     let attachment_ids = complaint.attachment_ids.clone();
-    let upload_cutoff = now - crate::domain::attachment::UNATTACHED_LIFETIME;
     let sealer = &state.sealer;
     let result = conn
         .transaction(async |conn| {
@@ -233,14 +232,9 @@ pub async fn intake(
                 db::complaints::insert_reporter(conn, &reporter).await?;
             }
             if !attachment_ids.is_empty() {
-                let attached = db::attachments::attach(
-                    conn,
-                    &attachment_ids,
-                    AttachmentOwner::complaint(row.id),
-                    None,
-                    upload_cutoff,
-                )
-                .await?;
+                let attached =
+                    db::attachments::attach(conn, &attachment_ids, AttachmentOwner::complaint(row.id), None, now)
+                        .await?;
                 if attached != attachment_ids.len() {
                     return Err(IntakeError::Api(ApiError::invalid_field(
                         "attachment_ids",
@@ -418,14 +412,9 @@ pub async fn supplement(
                     format!("at most {max_attachments} attachments per report"),
                 ));
             }
-            let attached = db::attachments::attach(
-                conn,
-                &attachment_ids,
-                AttachmentOwner::complaint(current.id),
-                None,
-                now - crate::domain::attachment::UNATTACHED_LIFETIME,
-            )
-            .await?;
+            let attached =
+                db::attachments::attach(conn, &attachment_ids, AttachmentOwner::complaint(current.id), None, now)
+                    .await?;
             if attached != attachment_ids.len() {
                 return Err(ApiError::invalid_field(
                     "attachment_ids",

@@ -508,7 +508,7 @@ pub async fn add_follow_up(
                 return Err(ApiError::invalid_field("attachment_ids", "too_many", format!("at most {max_attachments} attachments")));
             }
             let attached =
-                db::attachments::attach(conn, &new.attachment_ids, AttachmentOwner::follow_up(follow_up.id), Some(actor.id.0), now - crate::domain::attachment::UNATTACHED_LIFETIME)
+                db::attachments::attach(conn, &new.attachment_ids, AttachmentOwner::follow_up(follow_up.id), Some(actor.id.0), now)
                     .await?;
             if attached != new.attachment_ids.len() {
                 return Err(ApiError::invalid_field("attachment_ids", "unavailable", "an attachment is unknown, expired, not yours or already used"));
