@@ -121,8 +121,6 @@ pub async fn refresh_tokens(
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    services::auth::logout(&mut conn, &user).await?;
-    // Sessions this process remembers may have changed; the listener would learn it a moment later.
-    state.sessions.forget_all();
+    services::auth::logout(&mut conn, &state.sessions, &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -75,8 +75,6 @@ pub async fn change_my_password(
     let new_password =
         new_password.ok_or_else(|| ApiError::invalid_field("new_password", "invalid", "invalid password"))?;
     let mut conn = state.conn().await?;
-    services::auth::change_password(&mut conn, &user, body.current_password, new_password).await?;
-    // Sessions this process remembers may have changed; the listener would learn it a moment later.
-    state.sessions.forget_all();
+    services::auth::change_password(&mut conn, &state.sessions, &user, body.current_password, new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -318,8 +318,6 @@ pub async fn update_unit(
     guards::require(user.role, Action::ManageUnits)?;
     let patch = UnitPatch::try_from(body.into_inner())?;
     let mut conn = state.conn().await?;
-    let row = services::units::update_unit(&mut conn, &user, UnitId(*id), patch, if_match.0).await?;
-    // Sessions this process remembers may have changed; the listener would learn it a moment later.
-    state.sessions.forget_all();
+    let row = services::units::update_unit(&mut conn, &state.sessions, &user, UnitId(*id), patch, if_match.0).await?;
     unit_response(actix_web::http::StatusCode::OK, row)
 }

@@ -321,8 +321,6 @@ pub async fn update_user(
     guards::require(user.role, Action::ManageUsers)?;
     let patch = UserPatch::try_from(body.into_inner())?;
     let mut conn = state.conn().await?;
-    let row = services::users::update_user(&mut conn, &user, UserId(*id), patch, if_match.0).await?;
-    // Sessions this process remembers may have changed; the listener would learn it a moment later.
-    state.sessions.forget_all();
+    let row = services::users::update_user(&mut conn, &state.sessions, &user, UserId(*id), patch, if_match.0).await?;
     user_response(StatusCode::OK, row)
 }

@@ -87,7 +87,8 @@ impl SessionCache {
         inner.entries.insert((user.id, session_id), (user.clone(), Instant::now()));
     }
 
-    /// Forgets every session: after this process changed one, and on every notice.
+    /// Forgets every session: on every notice, and in the services that change sessions, accounts or units, once their
+    /// transaction has committed (so the next request of this process already sees the change).
     pub fn forget_all(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         inner.generation += 1;

@@ -7,6 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 
 use super::blocking;
+use crate::auth::session_cache::SessionCache;
 use crate::auth::tokens::{RefreshToken, hash_refresh_token};
 use crate::auth::{AuthUser, password};
 use crate::db;
@@ -148,8 +149,9 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<IssuedTokens, 
 }
 
 /// Ends the caller's session: its refresh tokens and access tokens stop working at once.
-pub async fn logout(conn: &mut AsyncPgConnection, actor: &AuthUser) -> Result<(), ApiError> {
+pub async fn logout(conn: &mut AsyncPgConnection, sessions: &SessionCache, actor: &AuthUser) -> Result<(), ApiError> {
     db::sessions::revoke(conn, actor.session_id.0, RevokeReason::Logout).await?;
+    sessions.forget_all();
     tracing::info!(user.id = %actor.id, session.id = %actor.session_id, "signed out");
     Ok(())
 }
@@ -157,6 +159,7 @@ pub async fn logout(conn: &mut AsyncPgConnection, actor: &AuthUser) -> Result<()
 /// Changes the caller's own password after checking the current one; every other session ends.
 pub async fn change_password(
     conn: &mut AsyncPgConnection,
+    sessions: &SessionCache,
     actor: &AuthUser,
     current_password: String,
     new_password: NewPassword,
@@ -184,6 +187,7 @@ pub async fn change_password(
         Ok::<_, ApiError>(())
     })
     .await?;
+    sessions.forget_all();
     tracing::info!(user.id = %user.id, "password changed; other sessions revoked");
     Ok(())
 }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::access;
 use crate::auth::guards::{self, Action};
+use crate::auth::session_cache::SessionCache;
 use crate::auth::{AuthUser, Reach};
 use crate::db;
 use crate::db::units::{NewUnitRow, UnitChanges, UnitRow};
@@ -47,48 +48,53 @@ pub async fn create_unit(conn: &mut AsyncPgConnection, actor: &AuthUser, unit: N
     .await
 }
 
-/// Edits a unit within the caller's reach; `expected_version` comes from `If-Match`.
+/// Edits a unit within the caller's reach; `expected_version` comes from `If-Match`. A move to another Pemda acts on
+/// its staff's very next request: `sessions` forgets what it remembers once the change commits.
 pub async fn update_unit(
     conn: &mut AsyncPgConnection,
+    sessions: &SessionCache,
     actor: &AuthUser,
     id: UnitId,
     patch: UnitPatch,
     expected_version: Option<i32>,
 ) -> Result<UnitRow, ApiError> {
     guards::require(actor.role, Action::ManageUnits)?;
-    conn.transaction(async |conn| {
-        let current = db::units::find(conn, id.0).await?.ok_or_else(|| ApiError::not_found("the unit"))?;
-        let reach = access::reach_of(actor);
-        if !access::covers(conn, &reach, current.id).await? {
-            return Err(ApiError::forbidden("this unit is outside your reach"));
-        }
-        if let Some(new_parent) = patch.parent_id {
-            if reach.root() == Some(id) {
-                return Err(ApiError::forbidden("you cannot move the unit your own reach starts from"));
+    let updated = conn
+        .transaction(async |conn| {
+            let current = db::units::find(conn, id.0).await?.ok_or_else(|| ApiError::not_found("the unit"))?;
+            let reach = access::reach_of(actor);
+            if !access::covers(conn, &reach, current.id).await? {
+                return Err(ApiError::forbidden("this unit is outside your reach"));
             }
-            let kind: UnitKind = current.kind.parse()?;
-            check_placement(conn, &reach, kind, new_parent).await?;
-            if let Some(parent) = new_parent {
-                unit::check_no_cycle(id, &access::ancestry_ids(conn, parent.0).await?)?;
+            if let Some(new_parent) = patch.parent_id {
+                if reach.root() == Some(id) {
+                    return Err(ApiError::forbidden("you cannot move the unit your own reach starts from"));
+                }
+                let kind: UnitKind = current.kind.parse()?;
+                check_placement(conn, &reach, kind, new_parent).await?;
+                if let Some(parent) = new_parent {
+                    unit::check_no_cycle(id, &access::ancestry_ids(conn, parent.0).await?)?;
+                }
             }
-        }
-        let changes = UnitChanges {
-            name: patch.name.clone(),
-            short_name: patch.short_name.clone(),
-            parent_id: patch.parent_id.map(|parent| parent.map(|p| p.0)),
-            active: patch.active,
-            inspectorate: patch.inspectorate,
-        };
-        let updated = db::units::update(conn, id.0, expected_version, &changes)
-            .await?
-            .ok_or_else(|| ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) })?;
-        let details = json!({ "changed": patch.changed_fields() });
-        db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "unit", id.0, "updated", details))
-            .await?;
-        tracing::info!(unit.id = %id, user.id = %actor.id, "unit updated");
-        Ok(updated)
-    })
-    .await
+            let changes = UnitChanges {
+                name: patch.name.clone(),
+                short_name: patch.short_name.clone(),
+                parent_id: patch.parent_id.map(|parent| parent.map(|p| p.0)),
+                active: patch.active,
+                inspectorate: patch.inspectorate,
+            };
+            let updated = db::units::update(conn, id.0, expected_version, &changes).await?.ok_or_else(|| {
+                ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) }
+            })?;
+            let details = json!({ "changed": patch.changed_fields() });
+            db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "unit", id.0, "updated", details))
+                .await?;
+            tracing::info!(unit.id = %id, user.id = %actor.id, "unit updated");
+            Ok(updated)
+        })
+        .await?;
+    sessions.forget_all();
+    Ok(updated)
 }
 
 /// A unit of `kind` may hang below `parent`: the parent exists, its kind fits, and it lies within `reach`.

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::{access, blocking};
 use crate::auth::guards::{self, Action};
+use crate::auth::session_cache::SessionCache;
 use crate::auth::{AuthUser, Reach, password};
 use crate::db;
 use crate::db::sessions::RevokeReason;
@@ -76,55 +77,60 @@ pub async fn get_user(conn: &mut AsyncPgConnection, actor: &AuthUser, id: UserId
     Ok(row)
 }
 
-/// Edits an account within the caller's reach; `expected_version` comes from `If-Match`.
+/// Edits an account within the caller's reach; `expected_version` comes from `If-Match`. A changed role, unit or
+/// active flag acts on the very next request: `sessions` forgets what it remembers once the change commits.
 pub async fn update_user(
     conn: &mut AsyncPgConnection,
+    sessions: &SessionCache,
     actor: &AuthUser,
     id: UserId,
     patch: UserPatch,
     expected_version: Option<i32>,
 ) -> Result<UserRow, ApiError> {
     guards::require(actor.role, Action::ManageUsers)?;
-    conn.transaction(async |conn| {
-        let current = get_user(conn, actor, id).await?;
-        let current_role: Role = current.role.parse().map_err(|err| ApiError::Internal(anyhow::Error::new(err)))?;
-        if !guards::may_handle_role(actor.role, current_role) {
-            return Err(ApiError::forbidden(format!("you may not edit an account with the {current_role} role")));
-        }
-        if let Some(role) = patch.role
-            && !guards::may_handle_role(actor.role, role)
-        {
-            return Err(ApiError::forbidden(format!("you may not give the {role} role")));
-        }
-        if actor.id == id && (patch.role.is_some_and(|role| role != current_role) || patch.active == Some(false)) {
-            return Err(ApiError::Forbidden {
-                code: "self_lockout",
-                detail: "you cannot change your own role or deactivate yourself; ask another admin".into(),
-            });
-        }
-        if patch.role.is_some() || patch.unit_id.is_some() {
-            let reach = access::reach_of(actor);
-            let unit = patch.unit_id.unwrap_or(UnitId(current.unit_id));
-            check_unit(conn, &reach, unit, patch.role.unwrap_or(current_role)).await?;
-        }
-        let changes = UserChanges {
-            name: patch.name.clone(),
-            nip: patch.nip.clone(),
-            phone: patch.phone.clone(),
-            unit_id: patch.unit_id.map(|unit| unit.0),
-            role: patch.role.map(|role| role.as_str().to_owned()),
-            active: patch.active,
-        };
-        let updated = db::users::update(conn, id.0, expected_version, &changes)
-            .await?
-            .ok_or_else(|| ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) })?;
-        let details = json!({ "changed": patch.changed_fields() });
-        db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "user", id.0, "updated", details))
-            .await?;
-        tracing::info!(user.id = %id, actor.id = %actor.id, "user updated");
-        Ok(updated)
-    })
-    .await
+    let updated = conn
+        .transaction(async |conn| {
+            let current = get_user(conn, actor, id).await?;
+            let current_role: Role = current.role.parse().map_err(|err| ApiError::Internal(anyhow::Error::new(err)))?;
+            if !guards::may_handle_role(actor.role, current_role) {
+                return Err(ApiError::forbidden(format!("you may not edit an account with the {current_role} role")));
+            }
+            if let Some(role) = patch.role
+                && !guards::may_handle_role(actor.role, role)
+            {
+                return Err(ApiError::forbidden(format!("you may not give the {role} role")));
+            }
+            if actor.id == id && (patch.role.is_some_and(|role| role != current_role) || patch.active == Some(false)) {
+                return Err(ApiError::Forbidden {
+                    code: "self_lockout",
+                    detail: "you cannot change your own role or deactivate yourself; ask another admin".into(),
+                });
+            }
+            if patch.role.is_some() || patch.unit_id.is_some() {
+                let reach = access::reach_of(actor);
+                let unit = patch.unit_id.unwrap_or(UnitId(current.unit_id));
+                check_unit(conn, &reach, unit, patch.role.unwrap_or(current_role)).await?;
+            }
+            let changes = UserChanges {
+                name: patch.name.clone(),
+                nip: patch.nip.clone(),
+                phone: patch.phone.clone(),
+                unit_id: patch.unit_id.map(|unit| unit.0),
+                role: patch.role.map(|role| role.as_str().to_owned()),
+                active: patch.active,
+            };
+            let updated = db::users::update(conn, id.0, expected_version, &changes).await?.ok_or_else(|| {
+                ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) }
+            })?;
+            let details = json!({ "changed": patch.changed_fields() });
+            db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "user", id.0, "updated", details))
+                .await?;
+            tracing::info!(user.id = %id, actor.id = %actor.id, "user updated");
+            Ok(updated)
+        })
+        .await?;
+    sessions.forget_all();
+    Ok(updated)
 }
 
 /// Sets a new password from the operator's command line and ends every session of the account.
