@@ -20,11 +20,7 @@ pub fn instant<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok
     }
     let second_of_day = seconds.rem_euclid(86_400) as u32;
     let mut text = [0u8; 30];
-    write_digits(&mut text[0..4], year as u32);
-    text[4] = b'-';
-    write_digits(&mut text[5..7], month);
-    text[7] = b'-';
-    write_digits(&mut text[8..10], day);
+    write_date(&mut text, year as u32, month, day);
     text[10] = b'T';
     write_digits(&mut text[11..13], second_of_day / 3600);
     text[13] = b':';
@@ -62,7 +58,7 @@ pub fn date<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::
         return serializer.serialize_str(&date.to_string());
     }
     let mut text = [0u8; 10];
-    write_date(&mut text, *date);
+    write_date(&mut text, date.year() as u32, date.month(), date.day());
     serializer.serialize_str(ascii(&text))
 }
 
@@ -75,12 +71,12 @@ pub fn optional_date<S: Serializer>(day: &Option<NaiveDate>, serializer: S) -> R
 }
 
 /// Writes `YYYY-MM-DD` (a year of 0 to 9999) into the first ten bytes.
-fn write_date(text: &mut [u8], date: NaiveDate) {
-    write_digits(&mut text[0..4], date.year().unsigned_abs());
+fn write_date(text: &mut [u8], year: u32, month: u32, day: u32) {
+    write_digits(&mut text[0..4], year);
     text[4] = b'-';
-    write_digits(&mut text[5..7], date.month());
+    write_digits(&mut text[5..7], month);
     text[7] = b'-';
-    write_digits(&mut text[8..10], date.day());
+    write_digits(&mut text[8..10], day);
 }
 
 /// Year, month and day of the proleptic Gregorian calendar `days` after 1970-01-01: the civil-from-days algorithm
