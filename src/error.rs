@@ -117,9 +117,9 @@ pub enum ApiError {
         /// The current ETag, so the client can re-read and retry.
         current_etag: String,
     },
-    /// 413: the body is larger than the configured limit.
-    #[error("payload too large")]
-    PayloadTooLarge,
+    /// 413: the body, or what it unpacks to, is larger than this server accepts.
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
     /// 415: the body is not of a media type this endpoint reads.
     #[error("unsupported media type")]
     UnsupportedMediaType(String),
@@ -143,6 +143,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// 413 for a request body over the configured limit.
+    pub fn body_too_large() -> Self {
+        ApiError::PayloadTooLarge("the request body is larger than this server accepts".into())
+    }
+
     /// 401 for a request without usable credentials.
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
         Self::Unauthorized { code, detail: detail.into() }
@@ -177,7 +182,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PreconditionFailed { .. } => "stale_version",
-            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
             ApiError::TooManyRequests { .. } => "too_many_requests",
@@ -201,7 +206,7 @@ impl ApiError {
             ApiError::PreconditionFailed { .. } => {
                 "the resource changed since you read it: read it again and retry with its new ETag".into()
             }
-            ApiError::PayloadTooLarge => "the request body is larger than this server accepts".into(),
+            ApiError::PayloadTooLarge(detail) => detail.clone(),
             ApiError::UnsupportedMediaType(detail) => detail.clone(),
             ApiError::Validation(_) => "the request has invalid fields".into(),
             ApiError::Unavailable(_) => "the service cannot reach its database; try again shortly".into(),
@@ -245,7 +250,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -348,7 +353,7 @@ impl From<validator::ValidationErrors> for ApiError {
 /// Turns actix's JSON extractor failures into problems: 413, 415, 400 for broken JSON, 422 for the wrong shape.
 pub fn json_error_handler(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api_error = match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::body_too_large(),
         JsonPayloadError::ContentType => {
             ApiError::UnsupportedMediaType("this endpoint reads application/json bodies".into())
         }

@@ -210,7 +210,7 @@ fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<Err
     let status = res.status();
     let error = match status.as_u16() {
         404 => ApiError::not_found(format!("the path {}", res.request().path())),
-        413 => ApiError::PayloadTooLarge,
+        413 => ApiError::body_too_large(),
         415 => ApiError::UnsupportedMediaType("this media type is not accepted here".into()),
         400..=499 => ApiError::BadRequest { code: "bad_request", detail: "the request was refused".into() },
         _ => ApiError::Internal(anyhow::anyhow!("plain {status} response from a middleware")),

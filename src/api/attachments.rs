@@ -80,16 +80,16 @@ pub async fn upload_attachment(
                 return Err(ApiError::invalid_field("file", "one_file", "send one file per upload"));
             }
             while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
-                budget = budget.checked_sub(chunk.len()).ok_or(ApiError::PayloadTooLarge)?;
+                budget = budget.checked_sub(chunk.len()).ok_or(ApiError::body_too_large())?;
             }
             continue;
         }
         let file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
         let mut bytes = Vec::new();
         while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
-            budget = budget.checked_sub(chunk.len()).ok_or(ApiError::PayloadTooLarge)?;
+            budget = budget.checked_sub(chunk.len()).ok_or(ApiError::body_too_large())?;
             if bytes.len() + chunk.len() > max {
-                return Err(ApiError::PayloadTooLarge);
+                return Err(ApiError::body_too_large());
             }
             bytes.extend_from_slice(&chunk);
         }

@@ -1001,27 +1001,48 @@ pub async fn export_period(
     Ok((bytes, format!("{name}.xlsx")))
 }
 
-/// Imports a workbook filled in from this form's export: rows are matched by their row id, rows without one are
-/// added, template rows keep their template cells. Nothing is written unless every cell of the file is valid; each bad
-/// cell is reported as `Sheet!C7`.
-pub async fn import(
+/// A form the caller may import into, checked before the workbook is even read (see [`authorize_import`]).
+pub struct ImportTarget {
+    plan_id: Uuid,
+    expected_version: Option<i32>,
+    period: PeriodRow,
+}
+
+/// Checks that the caller may edit the form now (role, unit, status, `If-Match`), so that nobody who may not edit it
+/// gets to make the service unzip and parse a workbook.
+pub async fn authorize_import(
     conn: &mut AsyncPgConnection,
     actor: &AuthUser,
     plan_id: Uuid,
     expected_version: Option<i32>,
+) -> Result<ImportTarget, ApiError> {
+    let (_, period) = conn.transaction(async |conn| editable(conn, actor, plan_id, expected_version).await).await?;
+    Ok(ImportTarget { plan_id, expected_version, period })
+}
+
+/// Imports a workbook filled in from this form's export: rows are matched by their row id, rows without one are
+/// added, template rows keep their template cells. Nothing is written unless every cell of the file is valid; each bad
+/// cell is reported as `Sheet!C7`; a workbook that unpacks beyond its limits is refused whole (413).
+pub async fn import(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    target: ImportTarget,
     bytes: Vec<u8>,
 ) -> Result<PlanRow, ApiError> {
-    // The workbook is untrusted and may be large: unzip and parse it on a blocking thread, before the form is locked.
-    let (_, period) = readable_form(conn, actor, plan_id).await?;
+    let ImportTarget { plan_id, expected_version, period } = target;
     let matrix = matrix_of(&period)?;
     let (read_matrix, first_year, last_year) = (matrix.clone(), period.first_year, period.last_year);
+    // Unzipping and parsing are CPU work on untrusted bytes: on a blocking thread, before the form is locked.
     let imported = tokio::task::spawn_blocking(move || {
         super::workbook::read_form_workbook(&bytes, &read_matrix, first_year, last_year)
     })
     .await
     .map_err(anyhow::Error::new)?
-    .map_err(|errors| {
-        ApiError::Validation(errors.into_iter().map(|e| FieldError::new(e.cell, e.code, e.message)).collect())
+    .map_err(|refusal| match refusal {
+        super::workbook::Refusal::TooLarge(detail) => ApiError::PayloadTooLarge(detail),
+        super::workbook::Refusal::Invalid(errors) => {
+            ApiError::Validation(errors.into_iter().map(|e| FieldError::new(e.cell, e.code, e.message)).collect())
+        }
     })?;
     conn.transaction(async |conn| {
         let (plan, locked_period) = editable(conn, actor, plan_id, expected_version).await?;

@@ -26,7 +26,7 @@ pub async fn upload(
         )
     })?;
     let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-    let size_bytes = i32::try_from(bytes.len()).map_err(|_| ApiError::PayloadTooLarge)?;
+    let size_bytes = i32::try_from(bytes.len()).map_err(|_| ApiError::body_too_large())?;
     let blobs = state.blobs.clone();
     let hash = sha256.clone();
     tokio::task::spawn_blocking(move || blobs.put(&hash, &bytes))

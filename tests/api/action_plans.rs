@@ -6,14 +6,14 @@ use uuid::Uuid;
 use crate::attachments::{PNG, upload};
 use crate::helpers::{TestApp, TestUser, assert_problem, error_fields, spawn_seeded_app};
 
-async fn period(app: &TestApp, user: &TestUser) -> Value {
+pub(crate) async fn period(app: &TestApp, user: &TestUser) -> Value {
     let periods: Value =
         app.authed(Method::GET, "/api/v1/action-plan-periods", user).send().await.unwrap().json().await.unwrap();
     periods[0].clone()
 }
 
 /// Opens the form of `user`'s unit for `period`.
-async fn open_form(app: &TestApp, user: &TestUser, period: &Value) -> Value {
+pub(crate) async fn open_form(app: &TestApp, user: &TestUser, period: &Value) -> Value {
     let response = app
         .authed(Method::POST, "/api/v1/action-plans", user)
         .json(&json!({ "period_id": period["id"] }))

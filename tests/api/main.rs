@@ -15,3 +15,4 @@ mod openapi;
 mod reference;
 mod units;
 mod users;
+mod workbook_bombs;

@@ -115,7 +115,9 @@ pub async fn export_action_plan_matrix_csv(
 /// `opd_operator` and `opd_official` of the form's unit, while it is editable; others get 403 or 404. Send the .xlsx
 /// as the body (`Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`). Rows are matched by
 /// their row id, rows without one are added, template rows keep their template cells. Nothing is written unless the
-/// whole file is valid: 422 lists every bad cell as `Sheet!C7`.
+/// whole file is valid: 422 lists every bad cell as `Sheet!C7`. The caller's right to edit is checked before the body
+/// is read; a workbook that unpacks to more than 8 MiB (4 MiB per part), declares more than 100,000 distinct texts,
+/// or has a cell right of the exported columns or below row 1,006 is refused before anything is built from it.
 #[utoipa::path(
     tag = "action plans",
     params(("id" = Uuid, Path, description = "Form id"), ("If-Match" = Option<String>, Header, description = "The form's ETag")),
@@ -127,6 +129,9 @@ pub async fn export_action_plan_matrix_csv(
         (status = 404, description = "No such form you may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The form is not editable", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body or what it unpacks to is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as an .xlsx workbook", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad cells, each named as `Sheet!C7`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/action-plans/{id}/import")]
@@ -136,13 +141,22 @@ pub async fn import_action_plan(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !content_type.starts_with(XLSX) {
         return Err(ApiError::UnsupportedMediaType(format!("send the workbook as {XLSX}")));
     }
+    // Rights first, with the connection back in the pool while a slow client sends the body.
+    let target = {
+        let mut conn = state.conn().await?;
+        services::action_plans::authorize_import(&mut conn, &user, *id, if_match.0).await?
+    };
+    let bytes =
+        body.to_bytes_limited(state.settings.body_limit).await.map_err(|_| ApiError::body_too_large())?.map_err(
+            |err| ApiError::BadRequest { code: "malformed_body", detail: format!("the body cannot be read: {err}") },
+        )?;
     let mut conn = state.conn().await?;
-    services::action_plans::import(&mut conn, &user, *id, if_match.0, body.to_vec()).await?;
+    services::action_plans::import(&mut conn, &user, target, bytes.to_vec()).await?;
     form_response(&mut conn, *id, StatusCode::OK).await
 }

@@ -6,10 +6,12 @@
 //! years or quarters of repeated columns), then one line per row. The first column holds the row id, so an edited
 //! workbook updates the right rows.
 
-use std::collections::BTreeMap;
-use std::io::Cursor;
+mod bounded;
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use std::collections::BTreeMap;
+
+pub use bounded::{Limits, Refusal};
+use calamine::Data;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -19,6 +21,8 @@ use crate::domain::action_plan::{ColumnType, Matrix, Repeat};
 
 /// Where the data lines start (0-based): after the titles, the key row and the two header rows.
 const FIRST_DATA_ROW: u32 = 6;
+/// The most lines an imported form may have; a cell below them refuses the workbook.
+pub const MAX_IMPORTED_LINES: u32 = 1_000;
 /// The hidden row of machine keys.
 const KEY_ROW: u32 = 3;
 
@@ -352,20 +356,21 @@ fn parse_cell(kind: ColumnType, data: &Data) -> Result<Option<Value>, &'static s
     }))
 }
 
-/// Reads the first sheet of a workbook exported by [`form_workbook`] and filled in. Every unreadable cell is reported
-/// with its sheet, row and column; the caller writes nothing unless the list is empty.
+/// Reads the first sheet of a workbook exported by [`form_workbook`] and filled in. The workbook is untrusted: its
+/// container and its cells are bounded (see [`bounded`]) before anything is built from it. Every unreadable cell is
+/// reported with its sheet, row and column; the caller writes nothing unless all is well.
 pub fn read_form_workbook(
     bytes: &[u8],
     matrix: &Matrix,
     first_year: i32,
     last_year: i32,
-) -> Result<Vec<ImportedLine>, Vec<SheetError>> {
-    let fail =
-        |code: &'static str, message: &str| vec![SheetError { cell: "workbook".into(), code, message: message.into() }];
-    let mut workbook: Xlsx<_> =
-        open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| fail("not_xlsx", "not an .xlsx workbook"))?;
-    let name = workbook.sheet_names().first().cloned().ok_or_else(|| fail("no_sheet", "the workbook has no sheet"))?;
-    let range = workbook.worksheet_range(&name).map_err(|_| fail("unreadable", "the first sheet cannot be read"))?;
+) -> Result<Vec<ImportedLine>, Refusal> {
+    let fail = |code: &'static str, message: &str| {
+        Refusal::Invalid(vec![SheetError { cell: "workbook".into(), code, message: message.into() }])
+    };
+    bounded::check_container(bytes, &Limits::FORM)?;
+    let max_cols = slots(matrix, first_year, last_year).len() as u32 + 2;
+    let (name, range) = bounded::first_sheet(bytes, FIRST_DATA_ROW + MAX_IMPORTED_LINES, max_cols)?;
     let expected: Vec<String> = slots(matrix, first_year, last_year).iter().map(Slot::key).collect();
     let keys: Vec<String> = (0..expected.len() as u32 + 2)
         .map(|col| range.get_value((KEY_ROW, col)).map(|d| d.to_string()).unwrap_or_default())
@@ -448,7 +453,7 @@ pub fn read_form_workbook(
         }
         lines.push(ImportedLine { row_id, id_cell: at(0), cells });
     }
-    if errors.is_empty() { Ok(lines) } else { Err(errors) }
+    if errors.is_empty() { Ok(lines) } else { Err(Refusal::Invalid(errors)) }
 }
 
 #[cfg(test)]
