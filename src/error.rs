@@ -307,6 +307,15 @@ impl From<DieselError> for ApiError {
                 tracing::info!(constraint = info.constraint_name(), "unique constraint refused a write");
                 ApiError::conflict("already_exists", "a record with the same unique value already exists")
             }
+            // A last guard: the extractors refuse control characters in every field, but should one slip through,
+            // PostgreSQL's refusal of NUL in text (SQLSTATE 22021) or jsonb (22P05) is the client's mistake, not ours.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().starts_with("invalid byte sequence for encoding")
+                    || info.message().starts_with("unsupported Unicode escape sequence") =>
+            {
+                tracing::warn!("PostgreSQL refused a control character that no extractor caught");
+                ApiError::invalid_field("body", "control_character", "text may not contain the NUL character (U+0000)")
+            }
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::conflict("concurrent_update", "another change was made at the same time; try again")
             }
@@ -323,30 +332,42 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
 
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
-        let mut fields: Vec<FieldError> = errors
-            .field_errors()
-            .into_iter()
-            .flat_map(|(field, errors)| {
-                errors.iter().map(move |error| {
-                    let message = error.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| {
-                        let params: Vec<String> = error
-                            .params
-                            .iter()
-                            .filter(|(name, _)| *name != "value")
-                            .map(|(name, value)| format!("{name} {value}"))
-                            .collect();
-                        if params.is_empty() {
-                            format!("fails the {} rule", error.code)
-                        } else {
-                            format!("must respect {}", params.join(", "))
-                        }
-                    });
-                    FieldError::new(field.to_string(), error.code.to_string(), message)
-                })
-            })
-            .collect();
+        let mut fields = Vec::new();
+        collect_validation_errors(&errors, "", &mut fields);
         fields.sort_by(|a, b| a.field.cmp(&b.field));
         ApiError::Validation(fields)
+    }
+}
+
+/// Flattens `validator`'s tree of errors into field errors named like `reporter.name` or `rows[2].cells`.
+fn collect_validation_errors(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|error| {
+                let message = error.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| {
+                    let params: Vec<String> = error
+                        .params
+                        .iter()
+                        .filter(|(name, _)| *name != "value")
+                        .map(|(name, value)| format!("{name} {value}"))
+                        .collect();
+                    if params.is_empty() {
+                        format!("fails the {} rule", error.code)
+                    } else {
+                        format!("must respect {}", params.join(", "))
+                    }
+                });
+                FieldError::new(path.clone(), error.code.to_string(), message)
+            })),
+            ValidationErrorsKind::Struct(nested) => collect_validation_errors(nested, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, nested) in items {
+                    collect_validation_errors(nested, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
     }
 }
 
@@ -357,13 +378,19 @@ pub fn json_error_handler(err: JsonPayloadError, _req: &HttpRequest) -> actix_we
         JsonPayloadError::ContentType => {
             ApiError::UnsupportedMediaType("this endpoint reads application/json bodies".into())
         }
-        JsonPayloadError::Deserialize(err) if err.is_data() => shape_error(&err.to_string()),
-        JsonPayloadError::Deserialize(err) => {
-            ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {err}") }
-        }
+        JsonPayloadError::Deserialize(err) => json_error(&err),
         other => ApiError::BadRequest { code: "malformed_body", detail: format!("the body cannot be read: {other}") },
     };
     api_error.into()
+}
+
+/// A JSON body serde could not read: 422 when it is valid JSON of the wrong shape, 400 when it is not JSON at all.
+pub fn json_error(err: &serde_json::Error) -> ApiError {
+    if err.is_data() {
+        shape_error(&err.to_string())
+    } else {
+        ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {err}") }
+    }
 }
 
 /// A JSON document of the wrong shape: name the field when serde tells which one.

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::client_ip;
 use super::complaints::AttachmentView;
 use crate::auth::AuthUser;
+use crate::domain::text;
 use crate::error::{ApiError, Problem};
 use crate::services;
 use crate::state::AppState;
@@ -85,6 +86,14 @@ pub async fn upload_attachment(
             continue;
         }
         let file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+        // The name is stored and later sent back in a Content-Disposition header: one line, no quote.
+        if file_name.as_deref().is_some_and(|name| !name.chars().all(|c| text::allowed_in_line(c) && c != '"')) {
+            return Err(ApiError::invalid_field(
+                "file",
+                "invalid_file_name",
+                "the file name may not contain quotes or control characters",
+            ));
+        }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
             budget = budget.checked_sub(chunk.len()).ok_or(ApiError::body_too_large())?;

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::validation::FieldErrors;
+use crate::api::extract::Json;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
 use crate::services;
@@ -16,7 +17,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The account's e-mail address (any case).
-    #[validate(length(min = 3, max = 254))]
+    #[validate(length(min = 3, max = 254), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 3, max_length = 254, example = "admin@sekadaukab.go.id")]
     pub email: String,
     /// The account's password.
@@ -79,7 +80,7 @@ impl From<services::auth::IssuedTokens> for TokenResponse {
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     FieldErrors::check(&*body).finish()?;
     let body = body.into_inner();
@@ -101,10 +102,7 @@ pub async fn login(
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh_tokens(
-    state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn refresh_tokens(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     FieldErrors::check(&*body).finish()?;
     let tokens = services::auth::refresh(&state, &body.refresh_token).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))

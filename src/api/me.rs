@@ -8,6 +8,7 @@ use validator::Validate;
 use super::units::UnitView;
 use super::users::UserView;
 use super::validation::FieldErrors;
+use crate::api::extract::Json;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::domain::user::NewPassword;
@@ -66,7 +67,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 pub async fn change_my_password(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::check(&body);

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod complaints;
 pub mod dispositions;
 pub mod etag;
+pub mod extract;
 pub mod fallback;
 pub mod health;
 pub mod json_time;

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::pagination::{Page, PageRequest};
+use crate::api::extract::Query;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::Keyset;
@@ -72,7 +73,7 @@ pub async fn list_notifications(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<NotificationQuery>,
+    query: Query<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let mut conn = state.conn().await?;

@@ -11,6 +11,7 @@ use validator::Validate;
 use super::etag::{self, IfMatch};
 use super::pagination::{Page, PageRequest};
 use super::validation::{FieldErrors, nullable, required_text};
+use crate::api::extract::{Json, Query};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
 use crate::db;
@@ -104,13 +105,14 @@ pub struct CreateUnitRequest {
         pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$",
         example = "SKD-DISKOMINFO"
     )]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub code: String,
     /// Full name.
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200, example = "Dinas Komunikasi dan Informatika")]
     pub name: String,
     /// Usual short name.
-    #[validate(length(min = 1, max = 60))]
+    #[validate(length(min = 1, max = 60), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 60, example = "Diskominfo")]
     pub short_name: Option<String>,
     /// The unit it belongs to; required except for a Pemda at the top (super admins only).
@@ -147,12 +149,13 @@ impl TryFrom<CreateUnitRequest> for NewUnit {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnitRequest {
     /// New full name.
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New short name; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 60)]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub short_name: Option<Option<String>>,
     /// Move below another unit.
     #[serde(default, deserialize_with = "nullable")]
@@ -210,7 +213,7 @@ pub async fn list_units(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<UnitListQuery>,
+    query: Query<UnitListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ReadUnits)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
@@ -277,7 +280,7 @@ pub async fn get_unit(
 pub async fn create_unit(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateUnitRequest>,
+    body: Json<CreateUnitRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageUnits)?;
     let unit = NewUnit::try_from(body.into_inner())?;
@@ -313,7 +316,7 @@ pub async fn update_unit(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateUnitRequest>,
+    body: Json<UpdateUnitRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageUnits)?;
     let patch = UnitPatch::try_from(body.into_inner())?;

@@ -11,6 +11,7 @@ use validator::Validate;
 use super::etag::{self, IfMatch};
 use super::pagination::{Page, PageRequest};
 use super::validation::{FieldErrors, nullable, required_text};
+use crate::api::extract::{Json, Query};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
 use crate::db;
@@ -94,18 +95,20 @@ pub struct UserListQuery {
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     /// Sign-in address, unique regardless of case.
-    #[validate(length(min = 3, max = 254))]
+    #[validate(length(min = 3, max = 254), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 3, max_length = 254, example = "operator.pupr@sekadaukab.go.id")]
     pub email: String,
     /// Full name.
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Civil-servant number: 18 digits.
     #[schema(pattern = "^[0-9]{18}$", example = "198001012005011001")]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub nip: Option<String>,
     /// Phone: 8 to 15 digits, optionally after `+`.
     #[schema(example = "+6281234567890")]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub phone: Option<String>,
     /// The unit the account belongs to; OPD roles need an OPD or sub-unit.
     pub unit_id: Uuid,
@@ -149,16 +152,18 @@ impl TryFrom<CreateUserRequest> for NewUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// New full name.
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New NIP; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{18}$")]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub nip: Option<Option<String>>,
     /// New phone; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub phone: Option<Option<String>>,
     /// Move the account to another unit of your Pemda.
     pub unit_id: Option<Uuid>,
@@ -217,7 +222,7 @@ pub async fn list_users(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<UserListQuery>,
+    query: Query<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ReadUsers)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
@@ -279,7 +284,7 @@ pub async fn get_user(
 pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateUserRequest>,
+    body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageUsers)?;
     let new_user = NewUser::try_from(body.into_inner())?;
@@ -316,7 +321,7 @@ pub async fn update_user(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdateUserRequest>,
+    body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageUsers)?;
     let patch = UserPatch::try_from(body.into_inner())?;

@@ -1,8 +1,8 @@
 //! Collecting every invalid field of a request before answering, so a client fixes all of them in one round.
 
-use validator::Validate;
+use validator::{Validate, ValidationError};
 
-use crate::domain::DomainError;
+use crate::domain::{DomainError, text};
 use crate::error::{ApiError, FieldError};
 
 /// Gathers field errors while a request DTO is parsed into domain values.
@@ -69,5 +69,17 @@ pub fn required_text(field: &'static str, raw: &str) -> Result<String, DomainErr
         Err(DomainError::invalid(field, "blank", "this field cannot be blank"))
     } else {
         Ok(text.to_owned())
+    }
+}
+
+/// A `validator` rule for values meant as one line (titles, names, e-mail addresses, codes): no tab, no line break,
+/// no other control character. Control characters in multi-line text are refused for every field by
+/// [`crate::api::extract::Json`].
+pub fn single_line(value: &str) -> Result<(), ValidationError> {
+    if value.chars().all(text::allowed_in_line) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("control_character")
+            .with_message("a single line: no tab, line break or other control character".into()))
     }
 }

@@ -11,6 +11,7 @@ pub mod deadlines;
 pub mod disposition;
 pub mod ids;
 pub mod role;
+pub mod text;
 pub mod unit;
 pub mod user;
 

@@ -1,6 +1,7 @@
 //! Forms: one per period and unit, their rows, submission and frozen versions.
 
 use super::*;
+use crate::api::extract::{Json, Query};
 
 /// A line of a form.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,7 +83,7 @@ pub struct ActionPlanListQuery {
 pub async fn list_action_plans(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ActionPlanListQuery>,
+    query: Query<ActionPlanListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let (mut periods, mut units) = services::action_plans::form_scope(&mut conn, &user).await?;
@@ -124,7 +125,7 @@ pub struct CreateActionPlanRequest {
 pub async fn create_action_plan(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateActionPlanRequest>,
+    body: Json<CreateActionPlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let plan = services::action_plans::open_form(&mut conn, &user, body.period_id).await?;
@@ -204,7 +205,7 @@ pub async fn create_action_plan_row(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<RowRequest>,
+    body: Json<RowRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     services::action_plans::add_line(&mut conn, &user, *id, if_match.0, body.into_inner().cells).await?;
@@ -233,7 +234,7 @@ pub async fn update_action_plan_row(
     user: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    body: web::Json<RowRequest>,
+    body: Json<RowRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, row_id) = path.into_inner();
     let body = body.into_inner();
@@ -274,7 +275,7 @@ pub async fn reorder_action_plan_rows(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<RowOrderRequest>,
+    body: Json<RowOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     services::action_plans::reorder_lines(&mut conn, &user, *id, if_match.0, body.into_inner().row_ids).await?;

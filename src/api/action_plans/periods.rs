@@ -1,6 +1,7 @@
 //! Periods: the matrix a Pemda defines once, the units it targets and who reviews.
 
 use super::*;
+use crate::api::extract::Json;
 
 /// A Rencana Aksi period and its matrix.
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,14 +46,14 @@ async fn period_view(conn: &mut diesel_async::AsyncPgConnection, row: PeriodRow)
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePeriodRequest {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     #[schema(minimum = 2000, maximum = 2100)]
     pub first_year: i32,
     /// At most nine years after `first_year`.
     pub last_year: i32,
-    #[validate(length(min = 1, max = 2000))]
+    #[validate(length(min = 1, max = 2000), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 2000)]
     pub legal_basis: Option<String>,
     pub submission_deadline: Option<NaiveDate>,
@@ -82,7 +83,7 @@ pub struct CreatePeriodRequest {
 pub async fn create_action_plan_period(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreatePeriodRequest>,
+    body: Json<CreatePeriodRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageActionPlanPeriods)?;
     let body = body.into_inner();
@@ -148,11 +149,12 @@ pub async fn get_action_plan_period(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePeriodRequest {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub legal_basis: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -180,7 +182,7 @@ pub async fn update_action_plan_period(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<UpdatePeriodRequest>,
+    body: Json<UpdatePeriodRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageActionPlanPeriods)?;
     let body = body.into_inner();

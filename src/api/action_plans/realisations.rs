@@ -1,6 +1,7 @@
 //! Quarterly realisation (monev) of approved plans, its review, and the period's compiled progress.
 
 use super::*;
+use crate::api::extract::Json;
 
 /// A quarter's realisation of a row.
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,7 +108,7 @@ pub async fn record_action_plan_realisation(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(Uuid, Uuid, i32, u8)>,
-    body: web::Json<RealisationRequest>,
+    body: Json<RealisationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, row_id, year, quarter) = path.into_inner();
     let body = body.into_inner();
@@ -168,7 +169,7 @@ pub async fn review_action_plan_realisation(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(Uuid, Uuid, i32, u8)>,
-    body: web::Json<RealisationReviewRequest>,
+    body: Json<RealisationReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, row_id, year, quarter) = path.into_inner();
     let body = body.into_inner();

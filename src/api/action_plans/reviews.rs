@@ -1,6 +1,7 @@
 //! The review team's decisions, the diff between versions, and the letter that sends an approved plan.
 
 use super::*;
+use crate::api::extract::{Json, Query};
 
 /// A reviewer's decision.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -55,7 +56,7 @@ pub async fn review_action_plan(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<ReviewRequest>,
+    body: Json<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ReviewActionPlans)?;
     let body = body.into_inner();
@@ -120,7 +121,7 @@ pub async fn list_action_plan_reviews(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200, example = "800/123/DKIS/2021")]
     pub letter_number: String,
     pub letter_date: NaiveDate,
@@ -150,7 +151,7 @@ pub async fn send_action_plan(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<SendRequest>,
+    body: Json<SendRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageActionPlanPeriods)?;
     let body = body.into_inner();
@@ -200,7 +201,7 @@ pub async fn get_action_plan_diff(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(Uuid, i32)>,
-    query: web::Query<DiffQuery>,
+    query: Query<DiffQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, number) = path.into_inner();
     let mut conn = state.conn().await?;

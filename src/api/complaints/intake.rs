@@ -11,6 +11,7 @@ use validator::Validate;
 
 use super::{ComplaintView, DeadlinesView, idempotency_key};
 use crate::api::client_ip;
+use crate::api::extract::Json;
 use crate::api::validation::{FieldErrors, required_text};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -27,15 +28,17 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReporterRequest {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200, example = "Budi Santoso")]
     pub name: Option<String>,
     /// NIK: 16 digits.
     #[schema(pattern = "^[0-9]{16}$", example = "6109010101900001")]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub nik: Option<String>,
     #[schema(example = "+6281234567890")]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub phone: Option<String>,
-    #[validate(length(max = 254))]
+    #[validate(length(max = 254), custom(function = "crate::api::validation::single_line"))]
     #[schema(max_length = 254, example = "budi@example.com")]
     pub email: Option<String>,
     #[validate(length(min = 1, max = 500))]
@@ -48,11 +51,11 @@ pub struct ReporterRequest {
 #[serde(deny_unknown_fields)]
 pub struct SourceRequest {
     /// Link to the post or article (http or https).
-    #[validate(length(min = 8, max = 2000))]
+    #[validate(length(min = 8, max = 2000), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 8, max_length = 2000, example = "https://www.facebook.com/groups/sekadau/posts/123")]
     pub url: String,
     /// Platform or outlet.
-    #[validate(length(min = 1, max = 60))]
+    #[validate(length(min = 1, max = 60), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 60, example = "Facebook")]
     pub platform: String,
     /// When it was captured.
@@ -67,6 +70,7 @@ pub struct ComplaintRequest {
     /// Unit code of the receiving Pemda (e.g. `SKD`); may be left out when the deployment holds a single Pemda.
     /// Staff: defaults to their own Pemda.
     #[schema(example = "SKD")]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub pemda_code: Option<String>,
     pub classification: Classification,
     /// Staff only: about misconduct of officials (default false).
@@ -74,7 +78,7 @@ pub struct ComplaintRequest {
     /// How it arrived (public default `web`; staff must say).
     pub channel: Option<Channel>,
     pub category_id: Option<Uuid>,
-    #[validate(length(min = 1, max = 150))]
+    #[validate(length(min = 1, max = 150), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 150, example = "Jalan rusak di Desa Mungguk")]
     pub title: String,
     #[validate(length(min = 1, max = 4000))]
@@ -86,7 +90,7 @@ pub struct ComplaintRequest {
     pub service_date: Option<NaiveDate>,
     pub region_id: Option<Uuid>,
     /// Free-text location.
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 500)]
     pub location: Option<String>,
     #[schema(minimum = -90, maximum = 90)]
@@ -280,7 +284,7 @@ fn respond(outcome: IntakeOutcome) -> HttpResponse {
 pub async fn create_public_complaint(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<ComplaintRequest>,
+    body: Json<ComplaintRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let request = body.into_inner();
@@ -328,7 +332,7 @@ pub async fn create_complaint(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<ComplaintRequest>,
+    body: Json<ComplaintRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageComplaints)?;
     let key = idempotency_key(&req)?;

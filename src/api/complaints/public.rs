@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::etag::IfMatch;
+use crate::api::extract::Json;
 use crate::api::validation::{FieldErrors, required_text};
 use crate::db;
 use crate::domain::complaint::{Classification, ComplaintStatus};
@@ -210,7 +211,7 @@ pub async fn supplement_public_complaint(
     state: web::Data<AppState>,
     tracking_code: web::Path<String>,
     if_match: IfMatch,
-    body: web::Json<SupplementRequest>,
+    body: Json<SupplementRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::check(&body);
@@ -274,7 +275,7 @@ pub async fn create_public_feedback(
     state: web::Data<AppState>,
     tracking_code: web::Path<String>,
     if_match: IfMatch,
-    body: web::Json<FeedbackRequest>,
+    body: Json<FeedbackRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::check(&body);

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{AttachmentView, ComplaintDetail, ComplaintView, SupplementView, with_etag};
+use crate::api::extract::Query;
 use crate::api::pagination::{Page, PageRequest};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -105,7 +106,7 @@ pub async fn list_complaints(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ComplaintListQuery>,
+    query: Query<ComplaintListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ReadComplaints)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
@@ -309,7 +310,7 @@ pub async fn list_reporter_accesses(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<AccessLogQuery>,
+    query: Query<AccessLogQuery>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ReadReporterAccessLog)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;

@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::{ComplaintView, with_etag};
 use crate::api::etag::IfMatch;
+use crate::api::extract::Json;
 use crate::api::validation::{FieldErrors, nullable, required_text};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -30,7 +31,7 @@ pub struct VerifyRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
     pub category_id: Option<Option<Uuid>>,
-    #[validate(length(min = 1, max = 150))]
+    #[validate(length(min = 1, max = 150), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 150)]
     pub title: Option<String>,
     pub anonymous: Option<bool>,
@@ -69,7 +70,7 @@ pub struct ArchiveRequest {
 #[serde(deny_unknown_fields)]
 pub struct ForwardRequest {
     /// The agency that is competent.
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200, example = "Balai Pelaksanaan Jalan Nasional Kalimantan Barat")]
     pub agency: String,
     #[validate(length(min = 1, max = 1000))]
@@ -114,7 +115,7 @@ pub async fn verify_complaint(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<VerifyRequest>,
+    body: Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::check(&body);
@@ -155,7 +156,7 @@ pub async fn postpone_complaint(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<PostponeRequest>,
+    body: Json<PostponeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::check(&*body);
     let reason = errors.take(required_text("reason", &body.reason));
@@ -186,7 +187,7 @@ pub async fn archive_complaint(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<ArchiveRequest>,
+    body: Json<ArchiveRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::check(&body);
@@ -227,7 +228,7 @@ pub async fn forward_complaint(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<ForwardRequest>,
+    body: Json<ForwardRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::check(&*body);
     let agency = errors.take(required_text("agency", &body.agency));
@@ -269,7 +270,7 @@ pub async fn reopen_complaint(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<ReopenRequest>,
+    body: Json<ReopenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageComplaints)?;
     let mut errors = FieldErrors::check(&*body);

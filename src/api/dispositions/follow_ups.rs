@@ -17,6 +17,7 @@ use crate::services::dispositions::NewFollowUp;
 use crate::state::AppState;
 
 use super::{FollowUpView, with_attachments};
+use crate::api::extract::Json;
 
 /// A follow-up to write.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -56,7 +57,7 @@ pub async fn create_follow_up(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<CreateFollowUpRequest>,
+    body: Json<CreateFollowUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::check(&body);
@@ -151,7 +152,7 @@ pub async fn reject_follow_up(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<RejectRequest>,
+    body: Json<RejectRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::check(&*body);
     let reason = errors.take(required_text("reason", &body.reason));

@@ -19,6 +19,7 @@ use crate::services;
 use crate::state::AppState;
 
 use super::{DispositionDetail, DispositionView, with_attachments};
+use crate::api::extract::Query;
 
 /// Filters of the disposition list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -63,7 +64,7 @@ pub async fn list_dispositions(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<DispositionListQuery>,
+    query: Query<DispositionListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = services::dispositions::list_scope(&user)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;

@@ -19,6 +19,7 @@ use crate::services::dispositions::{DispositionStep, NewDisposition};
 use crate::state::AppState;
 
 use super::DispositionView;
+use crate::api::extract::Json;
 
 /// Sending a complaint to units.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -60,7 +61,7 @@ pub async fn dispose_complaint(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<DisposeRequest>,
+    body: Json<DisposeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::check(&body);
@@ -158,7 +159,7 @@ pub async fn return_disposition(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<ReturnRequest>,
+    body: Json<ReturnRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = FieldErrors::check(&body);
@@ -198,7 +199,7 @@ pub async fn delegate_disposition(
     user: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<DelegateRequest>,
+    body: Json<DelegateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     act(&state, &user, *id, if_match, DispositionStep::Delegate { sub_unit: body.sub_unit_id }).await
 }

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::extract::Json;
 use crate::api::validation::{FieldErrors, required_text};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -80,7 +81,7 @@ pub struct CreateDeadlinePolicyRequest {
     #[schema(minimum = 1, maximum = 365)]
     pub reporter_window_days: u32,
     /// The regulation or SOP it comes from.
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 500, example = "Perbup Sekadau 12/2026 tentang SOP Pengaduan")]
     pub regulation: String,
     pub valid_from: NaiveDate,
@@ -119,7 +120,7 @@ pub async fn list_deadline_policies(state: web::Data<AppState>, user: AuthUser) 
 pub async fn create_deadline_policy(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateDeadlinePolicyRequest>,
+    body: Json<CreateDeadlinePolicyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageReferenceData)?;
     let body = body.into_inner();

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::extract::{Json, Query};
 use crate::api::validation::{FieldErrors, required_text};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -55,10 +56,10 @@ pub struct CreateHolidayRequest {
     pub date: NaiveDate,
     /// `national`, `cuti_bersama` or `local` (default `local`).
     pub kind: Option<String>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200, example = "Hari Jadi Kabupaten Sekadau")]
     pub name: String,
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 500)]
     pub source: Option<String>,
 }
@@ -71,7 +72,7 @@ pub struct CreateHolidayRequest {
 pub async fn list_holidays(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<HolidayQuery>,
+    query: Query<HolidayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.year.unwrap_or_else(|| state.clock.now().with_timezone(&state.settings.timezone).year());
     let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else {
@@ -101,7 +102,7 @@ pub async fn list_holidays(
 pub async fn create_holiday(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateHolidayRequest>,
+    body: Json<CreateHolidayRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageReferenceData)?;
     let body = body.into_inner();

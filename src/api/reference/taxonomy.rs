@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::extract::{Json, Query};
 use crate::api::validation::{FieldErrors, required_text};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -78,10 +79,7 @@ impl From<RegionRow> for RegionView {
 /// Public: intake forms need them. Ordered by code.
 #[utoipa::path(tag = "reference", params(PemdaQuery), responses((status = 200, description = "Categories", body = Vec<CategoryView>)))]
 #[get("/categories")]
-pub async fn list_categories(
-    state: web::Data<AppState>,
-    query: web::Query<PemdaQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_categories(state: web::Data<AppState>, query: Query<PemdaQuery>) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let pemda = services::complaints::receiving_pemda(&mut conn, query.pemda_code.as_deref()).await?;
     let rows = db::reference::categories(&mut conn, pemda.id).await?;
@@ -93,7 +91,7 @@ pub async fn list_categories(
 /// Public: intake forms need them. Ordered by code.
 #[utoipa::path(tag = "reference", params(PemdaQuery), responses((status = 200, description = "Regions", body = Vec<RegionView>)))]
 #[get("/regions")]
-pub async fn list_regions(state: web::Data<AppState>, query: web::Query<PemdaQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_regions(state: web::Data<AppState>, query: Query<PemdaQuery>) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let pemda = services::complaints::receiving_pemda(&mut conn, query.pemda_code.as_deref()).await?;
     let rows = db::reference::regions(&mut conn, pemda.id).await?;
@@ -106,8 +104,9 @@ pub async fn list_regions(state: web::Data<AppState>, query: web::Query<PemdaQue
 pub struct CreateCategoryRequest {
     /// 1 to 40 of a-z, 0-9, `-`, `_` (stored lower case), unique in the Pemda.
     #[schema(example = "air-bersih")]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub code: String,
-    #[validate(length(min = 1, max = 120))]
+    #[validate(length(min = 1, max = 120), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 120, example = "Air Bersih")]
     pub name: String,
     /// The broader category.
@@ -118,7 +117,7 @@ pub struct CreateCategoryRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategoryRequest {
-    #[validate(length(min = 1, max = 120))]
+    #[validate(length(min = 1, max = 120), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 120)]
     pub name: Option<String>,
     /// A deactivated category is refused for new reports and stays on old ones.
@@ -134,8 +133,9 @@ pub struct CreateRegionRequest {
     pub kind: String,
     /// 1 to 40 of a-z, 0-9, `-`, `_` (stored lower case), unique in the Pemda.
     #[schema(example = "mungguk")]
+    #[validate(custom(function = "crate::api::validation::single_line"))]
     pub code: String,
-    #[validate(length(min = 1, max = 120))]
+    #[validate(length(min = 1, max = 120), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 120, example = "Mungguk")]
     pub name: String,
     /// A desa's kecamatan (required for a desa, refused for a kecamatan).
@@ -159,7 +159,7 @@ pub struct CreateRegionRequest {
 pub async fn create_category(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateCategoryRequest>,
+    body: Json<CreateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageReferenceData)?;
     let body = body.into_inner();
@@ -196,7 +196,7 @@ pub async fn update_category(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateCategoryRequest>,
+    body: Json<UpdateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageReferenceData)?;
     let body = body.into_inner();
@@ -225,7 +225,7 @@ pub async fn update_category(
 pub async fn create_region(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateRegionRequest>,
+    body: Json<CreateRegionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     guards::require(user.role, Action::ManageReferenceData)?;
     let body = body.into_inner();
