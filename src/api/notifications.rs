@@ -22,6 +22,8 @@ pub struct NotificationView {
     /// `disposition_received`, `answer_awaiting_approval`, `answer_rejected`, `answer_published`,
     /// `redisposition_needed`, `complaint_reopened` or `escalation`.
     pub kind: String,
+    /// The complaint it is about; absent when the reader may not know which (a leader told that a supervision
+    /// complaint is late).
     pub complaint_id: Option<Uuid>,
     pub disposition_id: Option<Uuid>,
     pub follow_up_id: Option<Uuid>,

@@ -14,6 +14,11 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::config::Secret;
+
+/// How long an expired refresh token's hash is kept before housekeeping removes it: while it is kept, presenting it
+/// answers `refresh_token_expired` (sign in again) instead of `invalid_refresh_token` (a token never issued or long
+/// gone), so a client that slept past its token's end can tell the two apart.
+pub const EXPIRED_REFRESH_TOKENS_KEPT: chrono::TimeDelta = chrono::TimeDelta::days(30);
 use crate::domain::ids::{SessionId, UserId};
 
 /// Issuer and audience written into every access token, so tokens of another system signed with a shared key are

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::DomainError;
 use super::calendar::WorkingCalendar;
+use super::role::Role;
 
 /// Where a disposition stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -246,6 +247,72 @@ pub fn escalation_level(calendar: &WorkingCalendar, due: DateTime<Utc>, now: Dat
     }
 }
 
+/// Whose deadline was missed: the complaint's (verification, resolution: the main admin's to keep) or a disposition's
+/// (the unit's first answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineScope {
+    /// `verify` or `resolve` of a complaint.
+    Complaint,
+    /// `first_response` of one disposition.
+    Disposition,
+}
+
+/// Who hears of one escalation level, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscalationAudience {
+    /// In the unit the disposition went to (empty for a complaint-level deadline).
+    pub unit: &'static [Role],
+    /// Anywhere in the Pemda, told which complaint is late.
+    pub named: &'static [Role],
+    /// Anywhere in the Pemda, told only that a supervision complaint is late, never which: leaders do not see
+    /// individual complaints, and a complaint about officials must not reach them by name.
+    pub unnamed: &'static [Role],
+}
+
+/// The escalation rule. An ordinary complaint: level 1 reminds whoever holds the deadline (the unit's operators and
+/// officials, or the admins for a complaint-level deadline), level 2 adds the admins and the leaders, level 3 flags it
+/// to the inspectors. A supervision complaint (berkadar pengawasan) is the Inspektorat's from the start: its inspectors
+/// hear of every level of every deadline with the admins who verify and dispose it; from level 2 the leaders learn
+/// that a supervision complaint is late without learning which; OPD staff never hear of one.
+pub fn escalation_audience(level: u8, scope: DeadlineScope, supervision: bool) -> EscalationAudience {
+    use Role::{Admin, Inspector, Leader, OpdOfficial, OpdOperator};
+    let nobody: &'static [Role] = &[];
+    match (supervision, scope, level) {
+        (false, DeadlineScope::Disposition, 0 | 1) => {
+            EscalationAudience { unit: &[OpdOperator, OpdOfficial], named: nobody, unnamed: nobody }
+        }
+        (false, DeadlineScope::Disposition, 2) => {
+            EscalationAudience { unit: &[OpdOperator, OpdOfficial], named: &[Admin, Leader], unnamed: nobody }
+        }
+        (false, DeadlineScope::Disposition, _) => EscalationAudience {
+            unit: &[OpdOperator, OpdOfficial],
+            named: &[Admin, Leader, Inspector],
+            unnamed: nobody,
+        },
+        (false, DeadlineScope::Complaint, 0 | 1) => {
+            EscalationAudience { unit: nobody, named: &[Admin], unnamed: nobody }
+        }
+        (false, DeadlineScope::Complaint, 2) => {
+            EscalationAudience { unit: nobody, named: &[Admin, Leader], unnamed: nobody }
+        }
+        (false, DeadlineScope::Complaint, _) => {
+            EscalationAudience { unit: nobody, named: &[Admin, Leader, Inspector], unnamed: nobody }
+        }
+        (true, DeadlineScope::Disposition, 0 | 1) => {
+            EscalationAudience { unit: &[Inspector], named: nobody, unnamed: nobody }
+        }
+        (true, DeadlineScope::Disposition, _) => {
+            EscalationAudience { unit: &[Inspector], named: &[Admin, Inspector], unnamed: &[Leader] }
+        }
+        (true, DeadlineScope::Complaint, 0 | 1) => {
+            EscalationAudience { unit: nobody, named: &[Admin, Inspector], unnamed: nobody }
+        }
+        (true, DeadlineScope::Complaint, _) => {
+            EscalationAudience { unit: nobody, named: &[Admin, Inspector], unnamed: &[Leader] }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::DispositionAction as A;
@@ -337,5 +404,45 @@ mod tests {
         assert_eq!(escalation_level(&calendar, due, at(26, 8)), 2); // Tue, Wed, Thu: 3 working days late
         assert_eq!(escalation_level(&calendar, due, at(28, 8)), 2); // Saturday does not count
         assert_eq!(escalation_level(&calendar, due, at(30, 8)), 3); // Mon 30: 5 working days late
+    }
+
+    #[test]
+    fn escalation_reaches_whoever_holds_the_deadline_then_climbs() {
+        use DeadlineScope::{Complaint, Disposition};
+        use Role::{Admin, Inspector, Leader, OpdOfficial, OpdOperator};
+        let audience = |level, scope, supervision| {
+            let a = escalation_audience(level, scope, supervision);
+            (a.unit.to_vec(), a.named.to_vec(), a.unnamed.to_vec())
+        };
+        let opd = vec![OpdOperator, OpdOfficial];
+        // An ordinary complaint's disposition.
+        assert_eq!(audience(1, Disposition, false), (opd.clone(), vec![], vec![]));
+        assert_eq!(audience(2, Disposition, false), (opd.clone(), vec![Admin, Leader], vec![]));
+        assert_eq!(audience(3, Disposition, false), (opd.clone(), vec![Admin, Leader, Inspector], vec![]));
+        // An ordinary complaint's own deadlines.
+        assert_eq!(audience(1, Complaint, false), (vec![], vec![Admin], vec![]));
+        assert_eq!(audience(2, Complaint, false), (vec![], vec![Admin, Leader], vec![]));
+        assert_eq!(audience(3, Complaint, false), (vec![], vec![Admin, Leader, Inspector], vec![]));
+        // A supervision complaint's disposition to the Inspektorat.
+        assert_eq!(audience(1, Disposition, true), (vec![Inspector], vec![], vec![]));
+        assert_eq!(audience(2, Disposition, true), (vec![Inspector], vec![Admin, Inspector], vec![Leader]));
+        assert_eq!(audience(3, Disposition, true), (vec![Inspector], vec![Admin, Inspector], vec![Leader]));
+        // A supervision complaint's own deadlines: the inspectors hear from the first level.
+        assert_eq!(audience(1, Complaint, true), (vec![], vec![Admin, Inspector], vec![]));
+        assert_eq!(audience(2, Complaint, true), (vec![], vec![Admin, Inspector], vec![Leader]));
+        assert_eq!(audience(3, Complaint, true), (vec![], vec![Admin, Inspector], vec![Leader]));
+    }
+
+    #[test]
+    fn no_opd_role_and_no_named_leader_ever_hears_of_a_supervision_complaint() {
+        for level in 0..=4 {
+            for scope in [DeadlineScope::Complaint, DeadlineScope::Disposition] {
+                let a = escalation_audience(level, scope, true);
+                for role in a.unit.iter().chain(a.named).chain(a.unnamed) {
+                    assert!(!matches!(role, Role::OpdOperator | Role::OpdOfficial), "{level} {scope:?}");
+                }
+                assert!(!a.named.contains(&Role::Leader) && !a.unit.contains(&Role::Leader));
+            }
+        }
     }
 }

@@ -18,7 +18,8 @@ use crate::db::dispositions::{DispositionRow, EscalationRow, NotificationRow};
 use crate::db::schema::{complaints, dispositions, escalations};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::complaint::{self, ComplaintAction, ComplaintStatus};
-use crate::domain::disposition::escalation_level;
+use crate::domain::disposition::{DeadlineScope, escalation_audience, escalation_level};
+use crate::domain::role::Role;
 use crate::services::reference;
 use crate::state::AppState;
 
@@ -106,26 +107,12 @@ async fn auto_close(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow:
     }
 }
 
-/// Who hears of an escalation: level 1 the responsible unit's staff (for a complaint-level deadline, the main
-/// admin); level 2 also the Pemda's admins and leaders; level 3 also the inspectors.
-fn recipients(level: u8, unit_roles: &'static [&'static str]) -> (&'static [&'static str], &'static [&'static str]) {
-    let in_pemda: &'static [&'static str] = match level {
-        1 if !unit_roles.is_empty() => &[],
-        1 => &["admin"],
-        2 => &["admin", "leader"],
-        _ => &["admin", "leader", "inspector"],
-    };
-    (unit_roles, in_pemda)
-}
-
 /// One deadline of one subject (a complaint, or one of its dispositions).
 struct Breach<'a> {
     complaint: &'a ComplaintRow,
     disposition: Option<&'a DispositionRow>,
     deadline: &'static str,
     due_at: DateTime<Utc>,
-    /// Staff of the responsible unit who hear of it from level 1 (empty for complaint-level deadlines).
-    unit_roles: &'static [&'static str],
 }
 
 /// Records the levels of a breach not recorded yet; returns the level reached and how many were new.
@@ -166,32 +153,44 @@ async fn escalate(
             continue;
         }
         new += 1;
-        let message = format!(
-            "Pengaduan {}: tenggat {} terlewati (eskalasi tingkat {level})",
-            complaint.tracking_code, breach.deadline
-        );
-        let (in_unit, in_pemda) = recipients(level, breach.unit_roles);
-        let mut users = match breach.disposition {
-            Some(d) => db::dispositions::recipients(conn, &[d.unit_id], in_unit).await?,
+        let scope = if breach.disposition.is_some() { DeadlineScope::Disposition } else { DeadlineScope::Complaint };
+        let audience = escalation_audience(level, scope, complaint.supervision);
+        let mut named = match breach.disposition {
+            Some(d) => db::dispositions::recipients(conn, &[d.unit_id], &role_names(audience.unit)).await?,
             None => Vec::new(),
         };
         let pemda_units = db::units::subtree_ids(conn, complaint.pemda_id).await?;
-        users.extend(db::dispositions::recipients(conn, &pemda_units, in_pemda).await?);
-        users.sort();
-        users.dedup();
-        let notifications: Vec<NotificationRow> = users
+        named.extend(db::dispositions::recipients(conn, &pemda_units, &role_names(audience.named)).await?);
+        named.sort();
+        named.dedup();
+        let mut unnamed = db::dispositions::recipients(conn, &pemda_units, &role_names(audience.unnamed)).await?;
+        unnamed.retain(|user| !named.contains(user));
+        let notice = |user_id: Uuid, named: bool| NotificationRow {
+            id: Uuid::now_v7(),
+            user_id,
+            kind: "escalation".into(),
+            complaint_id: named.then_some(complaint.id),
+            disposition_id: breach.disposition.filter(|_| named).map(|d| d.id),
+            follow_up_id: None,
+            message: if named {
+                format!(
+                    "Pengaduan {}: tenggat {} terlewati (eskalasi tingkat {level})",
+                    complaint.tracking_code, breach.deadline
+                )
+            } else {
+                format!(
+                    "Satu pengaduan berkadar pengawasan melewati tenggat {} (eskalasi tingkat {level}); \
+                     Inspektorat menanganinya",
+                    breach.deadline
+                )
+            },
+            created_at: now,
+            read_at: None,
+        };
+        let notifications: Vec<NotificationRow> = named
             .into_iter()
-            .map(|user_id| NotificationRow {
-                id: Uuid::now_v7(),
-                user_id,
-                kind: "escalation".into(),
-                complaint_id: Some(complaint.id),
-                disposition_id: breach.disposition.map(|d| d.id),
-                follow_up_id: None,
-                message: message.clone(),
-                created_at: now,
-                read_at: None,
-            })
+            .map(|user| notice(user, true))
+            .chain(unnamed.into_iter().map(|user| notice(user, false)))
             .collect();
         db::dispositions::notify(conn, &notifications).await?;
         let details = json!({
@@ -201,6 +200,10 @@ async fn escalate(
         db::audit::record(conn, NewAuditEvent::new(None, "complaint", complaint.id, "escalated", details)).await?;
     }
     Ok((reached.max(recorded), new))
+}
+
+fn role_names(roles: &[Role]) -> Vec<&'static str> {
+    roles.iter().map(|role| role.as_str()).collect()
 }
 
 /// Open dispositions past their first-response deadline whose unit has not published an answer in this round. Every
@@ -230,15 +233,11 @@ async fn escalate_dispositions(
                     .await?;
                 let mut recorded = 0;
                 for (disposition, complaint) in &due {
-                    // Supervision complaints reach the Inspektorat's inspectors only, never its OPD staff.
-                    let unit_roles: &'static [&'static str] =
-                        if complaint.supervision { &["inspector"] } else { &["opd_operator", "opd_official"] };
                     let breach = Breach {
                         complaint,
                         disposition: Some(disposition),
                         deadline: "first_response",
                         due_at: disposition.due_at,
-                        unit_roles,
                     };
                     let (level, new) = escalate(conn, calendars, breach, now).await?;
                     recorded += new;
@@ -301,7 +300,7 @@ async fn escalate_complaints(
                         breaches.push(("resolve", complaint.resolve_by));
                     }
                     for (deadline, due_at) in breaches {
-                        let breach = Breach { complaint, disposition: None, deadline, due_at, unit_roles: &[] };
+                        let breach = Breach { complaint, disposition: None, deadline, due_at };
                         let (level, new) = escalate(conn, calendars, breach, now).await?;
                         recorded += new;
                         highest = highest.max(level);

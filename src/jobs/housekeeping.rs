@@ -1,5 +1,5 @@
 //! Removing what has expired: uploads never attached to a report within a day (and their files when no other upload
-//! shares them), stored idempotent responses older than a day, and refresh tokens past their end.
+//! shares them), stored idempotent responses older than a day, and refresh tokens 30 days past their end.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
@@ -21,7 +21,7 @@ pub struct HousekeepingReport {
     pub files: usize,
     /// Stored idempotent responses removed.
     pub idempotency_keys: usize,
-    /// Expired refresh tokens removed.
+    /// Refresh tokens removed, 30 days after they expired.
     pub refresh_tokens: usize,
 }
 
@@ -73,7 +73,8 @@ async fn sweep(state: &AppState, conn: &mut AsyncPgConnection) -> anyhow::Result
     }
     report.idempotency_keys =
         diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(day_ago))).execute(conn).await?;
+    let long_expired = now - crate::auth::tokens::EXPIRED_REFRESH_TOKENS_KEPT;
     report.refresh_tokens =
-        diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(now))).execute(conn).await?;
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(long_expired))).execute(conn).await?;
     Ok(report)
 }

@@ -70,7 +70,9 @@ pub async fn login(state: &AppState, email: &str, password: String, client_ip: &
     throttle.record_success(email);
     let session = SessionId::new();
     let refresh = RefreshToken::generate();
-    let expires_at = Utc::now() + state.settings.refresh_token_ttl;
+    // Refresh tokens live on the service's clock (the tests move it); access tokens on the system clock, which is
+    // what the JWT library checks them against.
+    let expires_at = state.clock.now() + state.settings.refresh_token_ttl;
     conn.transaction(async |conn| {
         db::sessions::create(conn, session.0, user.id).await?;
         db::sessions::add_refresh_token(conn, session.0, &refresh.hash, expires_at).await?;
@@ -92,6 +94,7 @@ enum RefreshOutcome {
 pub async fn refresh(state: &AppState, presented: &str) -> Result<IssuedTokens, ApiError> {
     let hash = hash_refresh_token(presented);
     let ttl = state.settings.refresh_token_ttl;
+    let now = state.clock.now();
     let mut conn = state.conn().await?;
     let outcome = conn
         .transaction(async |conn| {
@@ -111,7 +114,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<IssuedTokens, 
                 db::sessions::revoke(conn, token.session_id, RevokeReason::RefreshTokenReuse).await?;
                 return Ok(RefreshOutcome::Reused);
             }
-            if token.expires_at <= Utc::now() {
+            if token.expires_at <= now {
                 return Ok(RefreshOutcome::Refused(ApiError::unauthorized(
                     "refresh_token_expired",
                     "the refresh token has expired; sign in again",
@@ -126,7 +129,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<IssuedTokens, 
             }
             db::sessions::mark_used(conn, &token.token_hash).await?;
             let refresh = RefreshToken::generate();
-            db::sessions::add_refresh_token(conn, token.session_id, &refresh.hash, Utc::now() + ttl).await?;
+            db::sessions::add_refresh_token(conn, token.session_id, &refresh.hash, now + ttl).await?;
             Ok::<_, ApiError>(RefreshOutcome::Rotated {
                 user: UserId(token.user_id),
                 session: SessionId(token.session_id),

@@ -165,6 +165,27 @@ async fn an_unknown_refresh_token_is_refused() {
 }
 
 #[tokio::test]
+async fn an_expired_refresh_token_says_so_for_thirty_days_then_is_forgotten() {
+    let app = spawn_app_with(|settings| settings.run_jobs = false).await;
+    pengaduan::services::seed::seed(&mut app.conn().await).await.unwrap();
+    let user = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    app.state.clock.advance(chrono::Duration::days(14) + chrono::Duration::minutes(1));
+    pengaduan::jobs::housekeeping::run(&app.state).await.unwrap();
+    let expired = refresh(&app, &user.refresh_token).await;
+    assert_problem(expired, StatusCode::UNAUTHORIZED, "refresh_token_expired").await;
+
+    app.state.clock.advance(chrono::Duration::days(29));
+    let report = pengaduan::jobs::housekeeping::run(&app.state).await.unwrap().unwrap();
+    assert_eq!(report.refresh_tokens, 0, "kept for 30 days after it expired");
+    assert_problem(refresh(&app, &user.refresh_token).await, StatusCode::UNAUTHORIZED, "refresh_token_expired").await;
+
+    app.state.clock.advance(chrono::Duration::days(1));
+    let report = pengaduan::jobs::housekeeping::run(&app.state).await.unwrap().unwrap();
+    assert_eq!(report.refresh_tokens, 1);
+    assert_problem(refresh(&app, &user.refresh_token).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+}
+
+#[tokio::test]
 async fn logging_out_ends_the_session_at_once() {
     let app = spawn_seeded_app().await;
     let user = app.user(Role::ActionPlanReviewer, "SKD-BAGORG").await;

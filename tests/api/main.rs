@@ -8,6 +8,7 @@ mod cli;
 mod complaints;
 mod dispositions;
 mod errors;
+mod escalations;
 mod health;
 mod helpers;
 mod migrations;
