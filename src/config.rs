@@ -68,12 +68,15 @@ pub struct Settings {
     pub workers: usize,
     /// Apply pending migrations when the server starts.
     pub migrate_on_start: bool,
-    /// Failed logins allowed per account within `login_window` before answering 429.
+    /// Failed logins of one account from one client address that lock that pair for `login_window` (429).
     pub login_failures_per_account: u32,
-    /// Failed logins allowed per client address within `login_window` before answering 429.
+    /// Failed logins from one client address, over every account, that stop it trying accounts it has never signed in
+    /// to for `login_window` (429).
     pub login_failures_per_ip: u32,
-    /// The sliding window over which failed logins are counted.
+    /// How long failed logins count, from the latest one.
     pub login_window: Duration,
+    /// Public tracking lookups (read, supplement, feedback) allowed per client address per minute.
+    pub tracking_lookups_per_minute: u32,
     /// Key sealing reporter identity at rest; `None` uses (or creates) one kept in `data_dir`.
     pub reporter_key: Option<Secret>,
     /// Public complaint submissions allowed per client address per hour.
@@ -138,8 +141,9 @@ impl Settings {
             workers: number(&var, "PENGADUAN_WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?,
             migrate_on_start: boolean(&var, "PENGADUAN_MIGRATE_ON_START", true)?,
             login_failures_per_account: number(&var, "PENGADUAN_LOGIN_FAILURES_PER_ACCOUNT", 5)?,
-            login_failures_per_ip: number(&var, "PENGADUAN_LOGIN_FAILURES_PER_IP", 20)?,
+            login_failures_per_ip: number(&var, "PENGADUAN_LOGIN_FAILURES_PER_IP", 100)?,
             login_window: seconds(&var, "PENGADUAN_LOGIN_WINDOW_SECS", 15 * 60)?,
+            tracking_lookups_per_minute: number(&var, "PENGADUAN_TRACKING_LOOKUPS_PER_MINUTE", 60)?,
             reporter_key,
             public_intake_per_hour: number(&var, "PENGADUAN_PUBLIC_INTAKE_PER_HOUR", 10)?,
             trust_forwarded_for: boolean(&var, "PENGADUAN_TRUST_FORWARDED_FOR", false)?,
@@ -149,6 +153,35 @@ impl Settings {
             run_jobs: boolean(&var, "PENGADUAN_RUN_JOBS", true)?,
             realisation_grace_days: number(&var, "PENGADUAN_REALISATION_GRACE_DAYS", 30)?,
         })
+    }
+
+    /// How failed sign-ins are judged.
+    pub fn sign_in_policy(&self) -> crate::domain::rate_limit::SignInPolicy {
+        crate::domain::rate_limit::SignInPolicy {
+            per_pair: self.login_failures_per_account,
+            per_address: self.login_failures_per_ip,
+            window: chrono::TimeDelta::from_std(self.login_window).unwrap_or(chrono::TimeDelta::minutes(15)),
+        }
+    }
+
+    /// Public reports per client address.
+    pub fn intake_policy(&self) -> crate::domain::rate_limit::Policy {
+        crate::domain::rate_limit::Policy { name: "intake", quota: self.public_intake_per_hour, window_secs: 3600 }
+    }
+
+    /// Uploads without a staff token per client address: each report may carry several files.
+    pub fn upload_policy(&self) -> crate::domain::rate_limit::Policy {
+        let per_report = u32::try_from(self.attachments_per_complaint.max(1)).unwrap_or(u32::MAX);
+        crate::domain::rate_limit::Policy {
+            name: "upload",
+            quota: self.public_intake_per_hour.saturating_mul(per_report),
+            window_secs: 3600,
+        }
+    }
+
+    /// Public tracking lookups per client address.
+    pub fn tracking_policy(&self) -> crate::domain::rate_limit::Policy {
+        crate::domain::rate_limit::Policy { name: "tracking", quota: self.tracking_lookups_per_minute, window_secs: 60 }
     }
 }
 

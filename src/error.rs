@@ -173,7 +173,8 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
 
-    fn code(&self) -> &str {
+    /// The stable problem code.
+    pub fn code(&self) -> &str {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Unauthorized { code, .. }

@@ -7,7 +7,7 @@
 //! - [`db`]: the pool, embedded migrations, the private PostgreSQL, row models and query functions.
 //! - [`domain`]: pure types and rules (roles, unit tree, values); no HTTP, no SQL, unit-tested exhaustively.
 //!
-//! Beside them: [`auth`] (passwords, tokens, the `AuthUser` extractor, permission guards, rate limits), [`error`] (the
+//! Beside them: [`auth`] (passwords, tokens, the `AuthUser` extractor, permission guards), [`error`] (the
 //! one error type and its problem+json rendering), [`jobs`] (background work), [`sealing`] (encryption at rest),
 //! [`storage`] (uploaded files), [`clock`], [`config`], [`telemetry`], [`openapi`] and [`startup`], which assembles it
 //! all for `main` and for the tests alike.

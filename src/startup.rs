@@ -3,7 +3,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::EitherBody;
@@ -16,7 +15,6 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::fallback::{self, RouteTable};
-use crate::auth::throttle::{IntakeLimit, LoginThrottle};
 use crate::auth::tokens::AccessTokens;
 use crate::auth::{keys, session_cache};
 use crate::clock::Clock;
@@ -92,17 +90,6 @@ impl Application {
         let state = web::Data::new(AppState {
             pool: db::build_pool(database_url, settings.db_pool_size)?,
             access_tokens: AccessTokens::new(&jwt_secret, settings.access_token_ttl),
-            login_throttle: Arc::new(LoginThrottle::new(
-                settings.login_failures_per_account,
-                settings.login_failures_per_ip,
-                settings.login_window,
-            )),
-            intake_limit: Arc::new(IntakeLimit::new(settings.public_intake_per_hour, Duration::from_secs(3600))),
-            // Each report may carry several files, so uploads get that many times the report allowance.
-            upload_limit: Arc::new(IntakeLimit::new(
-                settings.public_intake_per_hour.saturating_mul(settings.attachments_per_complaint.max(1) as u32),
-                Duration::from_secs(3600),
-            )),
             sealer: Sealer::new(&reporter_key),
             blobs: Arc::new(LocalDisk::new(settings.data_dir.join("attachments"))),
             clock: Clock::default(),

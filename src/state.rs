@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use crate::auth::session_cache::SessionCache;
-use crate::auth::throttle::{IntakeLimit, LoginThrottle};
 use crate::auth::tokens::AccessTokens;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -23,12 +22,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Signs and checks access tokens.
     pub access_tokens: AccessTokens,
-    /// Counts failed logins.
-    pub login_throttle: Arc<LoginThrottle>,
-    /// Counts public complaint submissions.
-    pub intake_limit: Arc<IntakeLimit>,
-    /// Counts uploads without a staff token.
-    pub upload_limit: Arc<IntakeLimit>,
     /// Seals reporter identity and stored idempotent responses.
     pub sealer: Sealer,
     /// Uploaded files.

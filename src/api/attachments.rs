@@ -48,10 +48,10 @@ fn multipart_error(err: MultipartError) -> ApiError {
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     security((), ("bearer" = [])),
     responses(
-        (status = 201, description = "Stored", body = AttachmentView),
+        (status = 201, description = "Stored", body = AttachmentView, headers(("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"upload\";q=50;w=3600`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"upload\";r=49;t=3600`"))),
         (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a PDF, JPEG, PNG or WebP file, or not multipart", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many uploads from this address", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many uploads from this address; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"upload\";q=50;w=3600`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"upload\";r=0;t=1800`"))),
     )
 )]
 #[post("/attachments")]
@@ -59,17 +59,24 @@ pub async fn upload_attachment(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: Option<AuthUser>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    if user.is_none() {
-        let ip = client_ip(&req, &state.settings);
-        if let Err(retry_after_secs) = state.upload_limit.admit(&ip, std::time::Instant::now()) {
-            return Err(ApiError::TooManyRequests {
-                retry_after_secs,
-                detail: "too many uploads from this address; try again later".into(),
-            });
+    // Staff uploads are not metered; anyone else's are, per client address.
+    match user {
+        Some(_) => receive_upload(&state, user.as_ref(), form).await,
+        None => {
+            let ip = client_ip(&req, &state.settings);
+            let work = receive_upload(&state, None, form);
+            super::rate_limit::guarded(&state, state.settings.upload_policy(), &ip, work).await
         }
     }
+}
+
+async fn receive_upload(
+    state: &AppState,
+    user: Option<&AuthUser>,
+    mut form: Multipart,
+) -> Result<HttpResponse, ApiError> {
     let max = state.settings.attachment_max_bytes;
     let mut upload = None;
     // Everything in the form counts against one budget: other fields and extra files cannot be used to stream
@@ -110,7 +117,7 @@ pub async fn upload_attachment(
         return Err(ApiError::invalid_field("file", "empty", "the file is empty"));
     }
     let mut conn = state.conn().await?;
-    let row = services::attachments::upload(&state, &mut conn, user.as_ref(), bytes, file_name).await?;
+    let row = services::attachments::upload(state, &mut conn, user, bytes, file_name).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(AttachmentView::from(row)))
 }
 

@@ -71,9 +71,9 @@ impl From<services::auth::IssuedTokens> for TokenResponse {
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Wrong credentials or deactivated account", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Signed in", body = TokenResponse, headers(("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"login\";q=5;w=900`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"login\";r=5;t=0`"))),
+        (status = 401, description = "Wrong credentials or deactivated account", body = Problem, content_type = "application/problem+json", headers(("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"login\";q=5;w=900`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"login\";r=4;t=900`"))),
+        (status = 429, description = "Held back: too many failures of this account from this address, too many from this address, or the account is under attack elsewhere; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"login\";q=5;w=900`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"login\";r=0;t=840`"))),
     )
 )]
 #[post("/auth/login")]
@@ -85,8 +85,8 @@ pub async fn login(
     FieldErrors::check(&*body).finish()?;
     let body = body.into_inner();
     let client_ip = super::client_ip(&req, &state.settings);
-    let tokens = services::auth::login(&state, &body.email, body.password, &client_ip).await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
+    let metered = services::auth::login(&state, &body.email, body.password, &client_ip).await;
+    Ok(super::rate_limit::respond(metered, |tokens| HttpResponse::Ok().json(TokenResponse::from(tokens))))
 }
 
 /// Exchange a refresh token for a new token pair.

@@ -16,6 +16,7 @@ pub mod json_time;
 pub mod me;
 pub mod notifications;
 pub mod pagination;
+pub mod rate_limit;
 pub mod reference;
 pub mod units;
 pub mod users;

@@ -6,7 +6,6 @@ pub mod guards;
 pub mod keys;
 pub mod password;
 pub mod session_cache;
-pub mod throttle;
 pub mod tokens;
 
 pub use extractor::AuthUser;

@@ -11,6 +11,7 @@ pub mod dispositions;
 pub mod local;
 pub mod migrations;
 pub mod page;
+pub mod rate_limits;
 pub mod reference;
 pub mod schema;
 pub mod sessions;

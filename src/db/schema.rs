@@ -318,6 +318,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_attempts (account, address) {
+        account -> Text,
+        address -> Text,
+        failures -> Int4,
+        last_failure_at -> Nullable<Timestamptz>,
+        last_success_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -328,6 +338,15 @@ diesel::table! {
         message -> Text,
         created_at -> Timestamptz,
         read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    rate_limit_windows (policy, subject) {
+        policy -> Text,
+        subject -> Text,
+        window_start -> Timestamptz,
+        hits -> Int4,
     }
 }
 
@@ -486,7 +505,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_ups,
     holidays,
     idempotency_keys,
+    login_attempts,
     notifications,
+    rate_limit_windows,
     refresh_tokens,
     regions,
     reporter_access_log,

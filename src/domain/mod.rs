@@ -10,6 +10,7 @@ pub mod complaint;
 pub mod deadlines;
 pub mod disposition;
 pub mod ids;
+pub mod rate_limit;
 pub mod role;
 pub mod text;
 pub mod unit;

@@ -1,5 +1,6 @@
 //! Removing what has expired: uploads never attached to a report within a day (and their files when no other upload
-//! shares them), stored idempotent responses older than a day, and refresh tokens 30 days past their end.
+//! shares them), stored idempotent responses older than a day, refresh tokens 30 days past their end, and rate-limit
+//! counters that no longer count.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
@@ -23,6 +24,8 @@ pub struct HousekeepingReport {
     pub idempotency_keys: usize,
     /// Refresh tokens removed, 30 days after they expired.
     pub refresh_tokens: usize,
+    /// Rate-limit windows and sign-in records that no longer count.
+    pub rate_limit_records: usize,
 }
 
 #[derive(QueryableByName)]
@@ -50,6 +53,7 @@ pub async fn run(state: &AppState) -> anyhow::Result<Option<HousekeepingReport>>
             files = report.files,
             idempotency_keys = report.idempotency_keys,
             refresh_tokens = report.refresh_tokens,
+            rate_limit_records = report.rate_limit_records,
             "housekeeping removed expired records"
         );
     }
@@ -76,5 +80,10 @@ async fn sweep(state: &AppState, conn: &mut AsyncPgConnection) -> anyhow::Result
     let long_expired = now - crate::auth::tokens::EXPIRED_REFRESH_TOKENS_KEPT;
     report.refresh_tokens =
         diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(long_expired))).execute(conn).await?;
+    // Windows last an hour at most and failures count for the login window; a day is ample for both. A success is
+    // kept as long as it makes its address a known one.
+    report.rate_limit_records =
+        db::rate_limits::delete_stale(conn, day_ago, day_ago, now - crate::domain::rate_limit::KNOWN_ADDRESS_FOR)
+            .await?;
     Ok(report)
 }

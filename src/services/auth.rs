@@ -1,12 +1,11 @@
 //! Signing in and out, refresh-token rotation, and password changes.
 
-use std::time::Instant;
-
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 
 use super::blocking;
+use super::rate_limits::Metered;
 use crate::auth::session_cache::SessionCache;
 use crate::auth::tokens::{RefreshToken, hash_refresh_token};
 use crate::auth::{AuthUser, password};
@@ -14,6 +13,7 @@ use crate::db;
 use crate::db::sessions::RevokeReason;
 use crate::db::users::UserRow;
 use crate::domain::ids::{SessionId, UserId};
+use crate::domain::rate_limit::Hold;
 use crate::domain::user::{Email, NewPassword};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,18 +34,60 @@ fn invalid_credentials() -> ApiError {
 }
 
 /// Signs in with e-mail and password. Unknown addresses cost the same hashing work as wrong passwords, and both get
-/// the same answer; failures are throttled per account and per client address.
-pub async fn login(state: &AppState, email: &str, password: String, client_ip: &str) -> Result<IssuedTokens, ApiError> {
-    let throttle = &state.login_throttle;
-    if let Some(retry_after_secs) = throttle.check(email, client_ip, Instant::now()) {
-        return Err(ApiError::TooManyRequests {
-            retry_after_secs,
-            detail: "too many failed sign-ins; wait before trying again".into(),
-        });
+/// the same answer. Before the password is looked at, the attempt is judged on the failures the database counted
+/// (see [`crate::domain::rate_limit`]): the answer carries the caller's standing for the RateLimit fields.
+pub async fn login(state: &AppState, email: &str, password: String, client_ip: &str) -> Metered<IssuedTokens> {
+    let policy = state.settings.sign_in_policy();
+    let account = email.trim().to_lowercase();
+    let now = state.clock.now();
+    let since = now - policy.window;
+    let mut conn = match state.conn().await {
+        Ok(conn) => conn,
+        Err(error) => return Metered { result: Err(error), standing: None },
+    };
+    let history = match db::rate_limits::sign_in_history(&mut conn, &account, client_ip, since).await {
+        Ok(history) => history,
+        Err(error) => return Metered { result: Err(error.into()), standing: None },
+    };
+    let verdict = policy.judge(&history, now);
+    if let Some((hold, retry_after_secs)) = verdict.hold {
+        let detail = match hold {
+            Hold::Pair => "too many failed sign-ins to this account from this address; wait before trying again",
+            Hold::Address => "too many failed sign-ins from this address; wait before trying another account",
+            Hold::AccountDelay => "this account had failed sign-ins from elsewhere; wait a moment before trying",
+        };
+        tracing::info!(?hold, retry_after_secs, "sign-in held back");
+        let error = ApiError::TooManyRequests { retry_after_secs, detail: detail.into() };
+        return Metered { result: Err(error), standing: Some(verdict.standing) };
     }
-    let mut conn = state.conn().await?;
+    let result = check_password(state, &mut conn, email, password).await;
+    let recorded = match &result {
+        Ok(_) => db::rate_limits::record_sign_in_success(&mut conn, &account, client_ip, now).await,
+        Err(error) if error.code() == "invalid_credentials" => {
+            db::rate_limits::record_sign_in_failure(&mut conn, &account, client_ip, now, since).await
+        }
+        Err(_) => Ok(()),
+    };
+    let standing = match &result {
+        Ok(_) => policy.after_success(),
+        Err(error) if error.code() == "invalid_credentials" => policy.after_failure(&verdict.standing),
+        Err(_) => verdict.standing,
+    };
+    let result = match recorded {
+        Ok(()) => result,
+        Err(error) => Err(error.into()),
+    };
+    Metered { result, standing: Some(standing) }
+}
+
+async fn check_password(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    password: String,
+) -> Result<IssuedTokens, ApiError> {
     let user = match Email::parse(email) {
-        Ok(email) => db::users::find_by_email(&mut conn, email.as_str()).await?,
+        Ok(email) => db::users::find_by_email(conn, email.as_str()).await?,
         Err(_) => None,
     };
     let hash = user.as_ref().map(|user| user.password_hash.clone());
@@ -59,15 +101,11 @@ pub async fn login(state: &AppState, email: &str, password: String, client_ip: &
     .await?;
     let user = match user {
         Some(user) if matches => user,
-        _ => {
-            throttle.record_failure(email, client_ip, Instant::now());
-            return Err(invalid_credentials());
-        }
+        _ => return Err(invalid_credentials()),
     };
     if !user.active {
         return Err(ApiError::unauthorized("account_inactive", "this account is deactivated"));
     }
-    throttle.record_success(email);
     let session = SessionId::new();
     let refresh = RefreshToken::generate();
     // Refresh tokens live on the service's clock (the tests move it); access tokens on the system clock, which is

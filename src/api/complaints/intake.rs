@@ -12,6 +12,7 @@ use validator::Validate;
 use super::{ComplaintView, DeadlinesView, idempotency_key};
 use crate::api::client_ip;
 use crate::api::extract::Json;
+use crate::api::rate_limit;
 use crate::api::validation::{FieldErrors, required_text};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -275,9 +276,9 @@ fn respond(outcome: IntakeOutcome) -> HttpResponse {
     request_body = ComplaintRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key (a UUID) that makes retries safe")),
     responses(
-        (status = 201, description = "Received", body = IntakeReceipt, headers(("Location" = String))),
+        (status = 201, description = "Received", body = IntakeReceipt, headers(("Location" = String), ("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"intake\";q=10;w=3600`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"intake\";r=9;t=3600`"))),
         (status = 409, description = "The Pemda has no deadline policy for this kind of report", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many reports from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports from this address; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"intake\";q=10;w=3600`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"intake\";r=0;t=1800`"))),
     )
 )]
 #[post("/public/complaints")]
@@ -300,16 +301,23 @@ pub async fn create_public_complaint(
         }
         None => false,
     };
-    if !is_retry && let Err(retry_after_secs) = state.intake_limit.admit(&ip, std::time::Instant::now()) {
-        return Err(ApiError::TooManyRequests {
-            retry_after_secs,
-            detail: "too many reports from this address; try again later".into(),
-        });
+    let policy = state.settings.intake_policy();
+    let standing = if is_retry {
+        services::rate_limits::peek(&state, &mut conn, policy, &ip).await?
+    } else {
+        match services::rate_limits::spend(&state, &mut conn, policy, &ip).await {
+            Ok(standing) => standing,
+            Err((error, standing)) => return Ok(rate_limit::with_fields(Err(error), standing)),
+        }
+    };
+    let result = async {
+        let pemda = services::complaints::receiving_pemda(&mut conn, request.pemda_code.as_deref()).await?;
+        let outcome =
+            services::complaints::intake(&state, &mut conn, None, &pemda, complaint, idempotency, receipt).await?;
+        Ok(respond(outcome))
     }
-    let pemda = services::complaints::receiving_pemda(&mut conn, request.pemda_code.as_deref()).await?;
-    let outcome =
-        services::complaints::intake(&state, &mut conn, None, &pemda, complaint, idempotency, receipt).await?;
-    Ok(respond(outcome))
+    .await;
+    Ok(rate_limit::with_fields(result, Some(standing)))
 }
 
 /// Record a report on a citizen's behalf, or from social media and the news.

@@ -98,7 +98,8 @@ fn secret(req: &HttpRequest) -> Option<String> {
         ("X-Reporter-Secret" = Option<String>, Header, description = "The secret given at filing"),
     ),
     responses(
-        (status = 200, description = "The report", body = PublicComplaintView, headers(("ETag" = String))),
+        (status = 200, description = "The report", body = PublicComplaintView, headers(("ETag" = String), ("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"tracking\";q=60;w=60`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"tracking\";r=59;t=60`"))),
+        (status = 429, description = "Too many tracking lookups from this address; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"tracking\";q=60;w=60`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"tracking\";r=0;t=30`"))),
         (status = 404, description = "No such report (or confidential without the secret)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -108,8 +109,22 @@ pub async fn get_public_complaint(
     state: web::Data<AppState>,
     tracking_code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = public_complaint(&state, &tracking_code, secret(&req).as_deref()).await?;
-    Ok(super::with_etag(actix_web::http::StatusCode::OK, view.version, &view))
+    let work = async {
+        let view = public_complaint(&state, &tracking_code, secret(&req).as_deref()).await?;
+        Ok(super::with_etag(actix_web::http::StatusCode::OK, view.version, &view))
+    };
+    tracking_guard(&req, &state, work).await
+}
+
+/// Tracking codes are sequential and secrets are guessed one try at a time: every lookup by code is metered per
+/// client address.
+async fn tracking_guard(
+    req: &HttpRequest,
+    state: &AppState,
+    work: impl Future<Output = Result<HttpResponse, ApiError>>,
+) -> Result<HttpResponse, ApiError> {
+    let ip = crate::api::client_ip(req, &state.settings);
+    crate::api::rate_limit::guarded(state, state.settings.tracking_policy(), &ip, work).await
 }
 
 async fn public_complaint(
@@ -198,7 +213,8 @@ pub struct SupplementRequest {
     ),
     request_body = SupplementRequest,
     responses(
-        (status = 200, description = "Received; the report is back in verification", body = PublicComplaintView),
+        (status = 200, description = "Received; the report is back in verification", body = PublicComplaintView, headers(("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"tracking\";q=60;w=60`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"tracking\";r=59;t=60`"))),
+        (status = 429, description = "Too many tracking lookups from this address; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"tracking\";q=60;w=60`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"tracking\";r=0;t=30`"))),
         (status = 403, description = "Missing or wrong reporter secret", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The report is not waiting for data", body = Problem, content_type = "application/problem+json"),
@@ -217,20 +233,23 @@ pub async fn supplement_public_complaint(
     let mut errors = FieldErrors::check(&body);
     let text = errors.take(required_text("body", &body.body));
     errors.finish()?;
-    let mut conn = state.conn().await?;
-    let secret = secret(&req);
-    services::complaints::supplement(
-        &state,
-        &mut conn,
-        &tracking_code,
-        secret.as_deref(),
-        if_match.0,
-        text.unwrap_or_default(),
-        body.attachment_ids.unwrap_or_default(),
-    )
-    .await?;
-    drop(conn);
-    Ok(HttpResponse::Ok().json(public_complaint(&state, &tracking_code, secret.as_deref()).await?))
+    let work = async {
+        let mut conn = state.conn().await?;
+        let secret = secret(&req);
+        services::complaints::supplement(
+            &state,
+            &mut conn,
+            &tracking_code,
+            secret.as_deref(),
+            if_match.0,
+            text.unwrap_or_default(),
+            body.attachment_ids.unwrap_or_default(),
+        )
+        .await?;
+        drop(conn);
+        Ok(HttpResponse::Ok().json(public_complaint(&state, &tracking_code, secret.as_deref()).await?))
+    };
+    tracking_guard(&req, &state, work).await
 }
 
 /// The reporter's response to the final answers.
@@ -262,7 +281,8 @@ pub struct FeedbackRequest {
     ),
     request_body = FeedbackRequest,
     responses(
-        (status = 200, description = "Recorded", body = PublicComplaintView),
+        (status = 200, description = "Recorded", body = PublicComplaintView, headers(("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"tracking\";q=60;w=60`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"tracking\";r=59;t=60`"))),
+        (status = 429, description = "Too many tracking lookups from this address; see Retry-After", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Policy" = String, description = "IETF RateLimit-Policy: the quota and window, e.g. `\"tracking\";q=60;w=60`"), ("RateLimit" = String, description = "IETF RateLimit: what is left and the seconds until the window ends, e.g. `\"tracking\";r=0;t=30`"))),
         (status = 403, description = "Missing or wrong reporter secret", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The report is not waiting for the reporter", body = Problem, content_type = "application/problem+json"),
@@ -283,10 +303,13 @@ pub async fn create_public_feedback(
     errors.finish()?;
     let feedback =
         services::dispositions::Feedback { rating: body.rating, satisfied: body.satisfied, comment: comment.flatten() };
-    let secret = secret(&req);
-    let mut conn = state.conn().await?;
-    services::dispositions::feedback(&state, &mut conn, &tracking_code, secret.as_deref(), if_match.0, feedback)
-        .await?;
-    drop(conn);
-    Ok(HttpResponse::Ok().json(public_complaint(&state, &tracking_code, secret.as_deref()).await?))
+    let work = async {
+        let secret = secret(&req);
+        let mut conn = state.conn().await?;
+        services::dispositions::feedback(&state, &mut conn, &tracking_code, secret.as_deref(), if_match.0, feedback)
+            .await?;
+        drop(conn);
+        Ok(HttpResponse::Ok().json(public_complaint(&state, &tracking_code, secret.as_deref()).await?))
+    };
+    tracking_guard(&req, &state, work).await
 }
