@@ -1,5 +1,5 @@
-//! The `pengaduan` command: serve the API (default), migrate, print the OpenAPI document, seed reference data, and
-//! manage staff accounts.
+//! The `pengaduan` command: serve the API (default), migrate, print the OpenAPI document, seed the demo Pemda, create
+//! Pemdas, import holiday decrees, and manage staff accounts.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use pengaduan::config::Settings;
 use pengaduan::db::{self, migrations};
 use pengaduan::domain::role::Role;
+use pengaduan::domain::unit::{NewUnit, UnitCode, UnitKind};
 use pengaduan::domain::user::{Email, NewPassword, NewUser};
 use pengaduan::startup::{Application, Database};
 use pengaduan::{openapi, services, telemetry};
@@ -37,12 +38,58 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
-    /// Create missing reference data (Kabupaten Sekadau and its units); safe to run again.
+    /// Create the demo Pemda, Kabupaten Sekadau, with its units and Rencana Aksi period; safe to run again.
     Seed,
+    /// Manage Pemdas (provinces, regencies, cities).
+    Pemda {
+        #[command(subcommand)]
+        action: PemdaCommand,
+    },
+    /// Manage the national holiday calendar.
+    Holidays {
+        #[command(subcommand)]
+        action: HolidaysCommand,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
         action: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PemdaCommand {
+    /// Create a Pemda ready to take complaints: the national deadline policies, the bundled national holidays and
+    /// cuti bersama, and a default category tree come with it, in one transaction.
+    Create {
+        /// Short unique code, e.g. KTP; it prefixes tracking codes.
+        #[arg(long)]
+        code: String,
+        /// Full name, e.g. "Pemerintah Kabupaten Ketapang".
+        #[arg(long)]
+        name: String,
+        /// province, regency or city.
+        #[arg(long)]
+        kind: String,
+        /// Code of the province a regency or city belongs to.
+        #[arg(long)]
+        parent: Option<String>,
+        /// Usual short name, e.g. "Kabupaten Ketapang".
+        #[arg(long)]
+        short_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HolidaysCommand {
+    /// Load a decree's holidays (CSV with the header date,kind,name_id,source) into every Pemda's calendar, or one's.
+    /// Dates already there are kept as they are; a bad line names its number and nothing is loaded.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Only the Pemda with this code.
+        #[arg(long)]
+        pemda: Option<String>,
     },
 }
 
@@ -137,6 +184,45 @@ async fn run_with_database(command: Command, settings: Settings, database: &Data
                 report.holidays_created,
                 report.policies_created,
                 report.action_plan_periods_created
+            );
+        }
+        Command::Pemda { action: PemdaCommand::Create { code, name, kind, parent, short_name } } => {
+            migrations::run_pending(database.url.expose()).await?;
+            let mut conn = connect(database).await?;
+            let parent_id = match parent {
+                Some(parent) => Some(
+                    db::units::find_by_code(&mut conn, &parent.trim().to_ascii_uppercase())
+                        .await?
+                        .with_context(|| format!("no unit has the code {parent}"))?
+                        .id
+                        .into(),
+                ),
+                None => None,
+            };
+            let unit = NewUnit {
+                kind: kind.trim().parse::<UnitKind>()?,
+                code: UnitCode::parse(&code)?,
+                name: name.trim().to_owned(),
+                short_name: short_name.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+                parent_id,
+                active: true,
+                inspectorate: false,
+            };
+            let (row, added) = services::pemda::create(&mut conn, unit).await.map_err(api_error)?;
+            eprintln!(
+                "created {} ({}) with id {}: {} deadline policies, {} holidays, {} categories",
+                row.code, row.name, row.id, added.policies, added.holidays, added.categories
+            );
+        }
+        Command::Holidays { action: HolidaysCommand::Import { file, pemda } } => {
+            migrations::run_pending(database.url.expose()).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut conn = connect(database).await?;
+            let report =
+                services::pemda::import_holidays(&mut conn, &text, pemda.as_deref()).await.map_err(api_error)?;
+            eprintln!(
+                "{} holiday(s) added to {} Pemda calendar(s); {} already there",
+                report.added, report.pemdas, report.already_there
             );
         }
         Command::User { action } => {

@@ -97,6 +97,7 @@ impl Application {
             settings: Arc::new(settings),
         });
         tokio::spawn(session_cache::listen(state.sessions.clone(), database_url.clone()));
+        warn_about_short_calendars(&state).await;
         if state.settings.run_jobs {
             jobs::spawn(state.clone(), state.settings.job_interval);
         }
@@ -161,6 +162,19 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Says in the log which Pemdas' holiday calendars end within a year (readiness is not affected: deadlines still
+/// count, only without holidays beyond the calendar's end).
+async fn warn_about_short_calendars(state: &AppState) {
+    let today = state.clock.now().with_timezone(&state.settings.timezone).date_naive();
+    let checked = match state.pool.get().await {
+        Ok(mut conn) => crate::services::pemda::warn_about_short_calendars(&mut conn, today).await.map(drop),
+        Err(error) => Err(error.into()),
+    };
+    if let Err(error) = checked {
+        tracing::warn!(%error, "could not check the holiday calendars");
     }
 }
 

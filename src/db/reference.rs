@@ -268,3 +268,46 @@ pub async fn insert_region(conn: &mut AsyncPgConnection, row: &RegionRow) -> Que
         .await
         .optional()
 }
+
+/// Whether the Pemda has any deadline-policy version for this kind of report.
+pub async fn has_policy(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    classification: &str,
+    supervision: bool,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        deadline_policies::table
+            .filter(deadline_policies::pemda_id.eq(pemda_id))
+            .filter(deadline_policies::classification.eq(classification))
+            .filter(deadline_policies::supervision.eq(supervision)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// The id of the Pemda's category with `code`.
+pub async fn category_id_by_code(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    code: &str,
+) -> QueryResult<Option<Uuid>> {
+    categories::table
+        .filter(categories::pemda_id.eq(pemda_id))
+        .filter(categories::code.eq(code))
+        .select(categories::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The latest national holiday or cuti bersama in the Pemda's calendar: the calendar counts working days correctly up
+/// to the end of its year.
+pub async fn last_national_holiday(conn: &mut AsyncPgConnection, pemda_id: Uuid) -> QueryResult<Option<NaiveDate>> {
+    holidays::table
+        .filter(holidays::pemda_id.eq(pemda_id))
+        .filter(holidays::kind.eq_any(["national", "cuti_bersama"]))
+        .select(diesel::dsl::max(holidays::date))
+        .first(conn)
+        .await
+}

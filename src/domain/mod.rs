@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod complaint;
 pub mod deadlines;
 pub mod disposition;
+pub mod holidays;
 pub mod ids;
 pub mod rate_limit;
 pub mod role;

@@ -285,3 +285,17 @@ pub async fn add_region(conn: &mut AsyncPgConnection, actor: &AuthUser, new: New
     })
     .await
 }
+
+/// The caller's Pemda's holidays between `from` and `to`, and how far its calendar reaches seen from `today`.
+pub async fn holidays(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Result<(Vec<HolidayRow>, super::pemda::Coverage), ApiError> {
+    let pemda = access::home_pemda(actor)?;
+    let rows = db::reference::holidays(conn, pemda.0, from, to).await?;
+    let coverage = super::pemda::coverage(conn, pemda.0, today).await?;
+    Ok((rows, coverage))
+}

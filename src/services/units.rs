@@ -13,39 +13,53 @@ use crate::domain::ids::UnitId;
 use crate::domain::unit::{self, NewUnit, UnitKind, UnitPatch};
 use crate::error::ApiError;
 
-/// Creates a unit below a parent within the caller's reach (a root Pemda: super admins only).
+/// Creates a unit below a parent within the caller's reach (a root Pemda: super admins only). A Pemda is provisioned
+/// in the same transaction (see [`super::pemda::provision`]).
 pub async fn create_unit(conn: &mut AsyncPgConnection, actor: &AuthUser, unit: NewUnit) -> Result<UnitRow, ApiError> {
     guards::require(actor.role, Action::ManageUnits)?;
     conn.transaction(async |conn| {
         let reach = access::reach_of(actor);
         check_placement(conn, &reach, unit.kind, unit.parent_id).await?;
-        if db::units::find_by_code(conn, unit.code.as_str()).await?.is_some() {
-            return Err(ApiError::conflict(
-                "code_taken",
-                format!("another unit already has the code {}", unit.code.as_str()),
-            ));
+        let row = insert_unit(conn, Some(actor.id.0), &unit).await?;
+        // A new Pemda takes complaints at once: national deadlines, holidays and categories come with it.
+        if unit.kind.is_pemda() {
+            super::pemda::provision(conn, row.id).await?;
         }
-        let row = db::units::insert(
-            conn,
-            &NewUnitRow {
-                id: UnitId::new().0,
-                kind: unit.kind.as_str(),
-                code: unit.code.as_str(),
-                name: &unit.name,
-                short_name: unit.short_name.as_deref(),
-                parent_id: unit.parent_id.map(|id| id.0),
-                active: unit.active,
-                inspectorate: unit.inspectorate,
-            },
-        )
-        .await?;
-        let details = json!({ "code": row.code, "kind": row.kind, "parent_id": row.parent_id });
-        db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "unit", row.id, "created", details))
-            .await?;
         tracing::info!(unit.id = %row.id, user.id = %actor.id, "unit created");
         Ok(row)
     })
     .await
+}
+
+/// Inserts a unit whose placement was checked, with its audit event (`actor` `None`: the command line).
+pub(super) async fn insert_unit(
+    conn: &mut AsyncPgConnection,
+    actor: Option<uuid::Uuid>,
+    unit: &NewUnit,
+) -> Result<UnitRow, ApiError> {
+    if db::units::find_by_code(conn, unit.code.as_str()).await?.is_some() {
+        return Err(ApiError::conflict(
+            "code_taken",
+            format!("another unit already has the code {}", unit.code.as_str()),
+        ));
+    }
+    let row = db::units::insert(
+        conn,
+        &NewUnitRow {
+            id: UnitId::new().0,
+            kind: unit.kind.as_str(),
+            code: unit.code.as_str(),
+            name: &unit.name,
+            short_name: unit.short_name.as_deref(),
+            parent_id: unit.parent_id.map(|id| id.0),
+            active: unit.active,
+            inspectorate: unit.inspectorate,
+        },
+    )
+    .await?;
+    let details = json!({ "code": row.code, "kind": row.kind, "parent_id": row.parent_id });
+    db::audit::record(conn, db::audit::NewAuditEvent::new(actor, "unit", row.id, "created", details)).await?;
+    Ok(row)
 }
 
 /// Edits a unit within the caller's reach; `expected_version` comes from `If-Match`. A move to another Pemda acts on

@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod migrations;
 mod openapi;
+mod pemda;
 mod rate_limits;
 mod reference;
 mod units;

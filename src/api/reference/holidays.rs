@@ -11,7 +11,6 @@ use crate::api::extract::{Json, Query};
 use crate::api::validation::{FieldErrors, required_text};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
-use crate::db;
 use crate::db::reference::HolidayRow;
 use crate::error::{ApiError, Problem};
 use crate::services;
@@ -66,8 +65,24 @@ pub struct CreateHolidayRequest {
 
 /// List the holidays of your Pemda for a year.
 ///
-/// Any signed-in user; the calendar is the one of the caller's Pemda.
-#[utoipa::path(tag = "reference", params(HolidayQuery), security(("bearer" = [])), responses((status = 200, description = "Holidays by date", body = Vec<HolidayView>)))]
+/// Any signed-in user; the calendar is the one of the caller's Pemda. `Calendar-Covered-Until` says up to which day
+/// deadlines are counted with decreed holidays (the end of the latest year holding national holidays); when that is
+/// less than twelve months ahead, `Calendar-Warning` says so: an admin should import the next decree
+/// (`pengaduan holidays import FILE.csv`).
+#[utoipa::path(
+    tag = "reference",
+    params(HolidayQuery),
+    security(("bearer" = [])),
+    responses((
+        status = 200,
+        description = "Holidays by date",
+        body = Vec<HolidayView>,
+        headers(
+            ("Calendar-Covered-Until" = String, description = "The last day (YYYY-MM-DD) the calendar holds decreed holidays for; absent when it holds none"),
+            ("Calendar-Warning" = String, description = "Present when the calendar does not cover the next 12 months: what to do"),
+        )
+    ))
+)]
 #[get("/holidays")]
 pub async fn list_holidays(
     state: web::Data<AppState>,
@@ -78,10 +93,21 @@ pub async fn list_holidays(
     let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else {
         return Err(ApiError::invalid_field("year", "out_of_range", "not a calendar year"));
     };
+    let today = state.clock.now().with_timezone(&state.settings.timezone).date_naive();
     let mut conn = state.conn().await?;
-    let pemda = services::access::home_pemda(&user)?;
-    let rows = db::reference::holidays(&mut conn, pemda.0, from, to).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(HolidayView::from).collect::<Vec<_>>()))
+    let (rows, coverage) = services::reference::holidays(&mut conn, &user, from, to, today).await?;
+    let mut response = HttpResponse::Ok();
+    if let Some(until) = coverage.covered_until {
+        response.insert_header(("Calendar-Covered-Until", until.to_string()));
+    }
+    if !coverage.covers_next_year {
+        let ends = coverage.covered_until.map_or("holds no national holiday".to_owned(), |d| format!("ends on {d}"));
+        response.insert_header((
+            "Calendar-Warning",
+            format!("the holiday calendar {ends}: deadlines beyond it ignore holidays; import the next decree"),
+        ));
+    }
+    Ok(response.json(rows.into_iter().map(HolidayView::from).collect::<Vec<_>>()))
 }
 
 /// Add a holiday to your Pemda's calendar.
