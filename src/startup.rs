@@ -124,6 +124,7 @@ impl Application {
             App::new()
                 // Registered before the `/api/v1` scope, which would otherwise swallow `/api/v1/openapi.json`.
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", spec.clone()))
+                .route("/docs", web::get().to(api::index::redirect_to_docs))
                 .into_utoipa_app()
                 .configure(api::routes)
                 .into_app()
@@ -141,6 +142,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(telemetry::request_id))
+                .wrap(from_fn(api::index::head_as_get))
         })
         .workers(workers)
         .listen(listener)?

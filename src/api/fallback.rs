@@ -49,6 +49,10 @@ impl RouteTable {
             .flat_map(|(_, methods)| methods.iter().cloned())
             .collect();
         methods.dedup();
+        // HEAD is served wherever GET is (see `api::index::head_as_get`).
+        if methods.contains(&Method::GET) {
+            methods.push(Method::HEAD);
+        }
         methods
     }
 }

@@ -12,6 +12,7 @@ pub mod etag;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod index;
 pub mod json_time;
 pub mod me;
 pub mod notifications;
@@ -28,7 +29,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Registers every documented route. The same function feeds the server and the OpenAPI generator, so the spec cannot
 /// miss a route.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::get_health).service(health::get_readiness).service(
+    cfg.service(index::get_service_index).service(health::get_health).service(health::get_readiness).service(
         scope::scope("/api/v1")
             .service(auth::login)
             .service(auth::refresh_tokens)

@@ -14,10 +14,10 @@ async fn an_unknown_route_is_a_404_problem() {
 async fn a_wrong_method_is_a_405_problem_with_allow() {
     let app = spawn_app().await;
     let response = app.request(Method::DELETE, "/api/v1/units").send().await.unwrap();
-    assert_eq!(response.headers().get("allow").unwrap(), "GET, POST");
+    assert_eq!(response.headers().get("allow").unwrap(), "GET, POST, HEAD");
     assert_problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
     let response = app.request(Method::PUT, &format!("/api/v1/users/{}", uuid::Uuid::now_v7())).send().await.unwrap();
-    assert_eq!(response.headers().get("allow").unwrap(), "GET, PATCH");
+    assert_eq!(response.headers().get("allow").unwrap(), "GET, PATCH, HEAD");
     assert_problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
 }
 

@@ -103,3 +103,37 @@ async fn start_unreachable() -> crate::helpers::TestApp {
     database.url = "postgres://postgres@127.0.0.1:1/nowhere".into();
     start(test_settings(), database).await
 }
+
+#[tokio::test]
+async fn the_front_door_leads_to_the_docs_and_the_spec() {
+    let app = crate::helpers::spawn_app().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let docs = client.get(format!("{}/docs", app.address)).send().await.unwrap();
+    assert_eq!(docs.status(), reqwest::StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(docs.headers()["location"], "/docs/");
+    let followed = app.request(reqwest::Method::GET, "/docs").send().await.unwrap();
+    assert_eq!(followed.status(), reqwest::StatusCode::OK, "the Swagger UI page");
+
+    let root = app.request(reqwest::Method::GET, "/").send().await.unwrap();
+    assert_eq!(root.status(), reqwest::StatusCode::OK);
+    let link = root.headers()["link"].to_str().unwrap().to_owned();
+    assert!(link.contains(r#"</docs/>; rel="service-doc""#) && link.contains(r#"rel="service-desc""#), "{link}");
+    let index: serde_json::Value = root.json().await.unwrap();
+    assert_eq!((index["docs"].as_str(), index["openapi"].as_str()), (Some("/docs/"), Some("/api/v1/openapi.json")));
+}
+
+#[tokio::test]
+async fn head_works_wherever_get_does() {
+    let app = crate::helpers::spawn_app().await;
+    for path in ["/", "/health", "/ready", "/api/v1/openapi.json", "/api/v1/categories"] {
+        let get = app.request(reqwest::Method::GET, path).send().await.unwrap();
+        let head = app.request(reqwest::Method::HEAD, path).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "{path}");
+        assert_eq!(head.headers().get("content-type"), get.headers().get("content-type"), "{path}");
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}: no body");
+    }
+    let unknown = app.request(reqwest::Method::HEAD, "/api/v1/nothing-here").send().await.unwrap();
+    assert_eq!(unknown.status(), reqwest::StatusCode::NOT_FOUND);
+    let wrong = app.request(reqwest::Method::DELETE, "/health").send().await.unwrap();
+    assert_eq!(wrong.headers()["allow"], "GET, HEAD");
+}
