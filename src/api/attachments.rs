@@ -143,14 +143,19 @@ pub async fn download_attachment(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let (row, bytes) = services::attachments::download(&state, &mut conn, &user, *id).await?;
+    Ok(file_response(row, bytes))
+}
+
+/// A stored file as a download: its recognised type, its name, never sniffed, never cached by shared caches.
+pub fn file_response(row: crate::db::attachments::AttachmentRow, bytes: Vec<u8>) -> HttpResponse {
     let disposition = match &row.file_name {
         Some(name) => format!("attachment; filename=\"{name}\""),
         None => "attachment".to_owned(),
     };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(row.content_type)
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+        .body(bytes)
 }

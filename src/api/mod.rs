@@ -57,6 +57,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(complaints::intake::create_public_complaint)
             .service(complaints::public::get_public_complaint)
             .service(complaints::public::supplement_public_complaint)
+            .service(complaints::public::download_public_attachment)
             .service(complaints::intake::create_complaint)
             .service(complaints::reads::list_complaints)
             .service(complaints::reads::get_complaint)
@@ -110,6 +111,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(attachments::download_attachment),
     );
 }
+
+/// The bytes of a file (an attachment, a workbook, a CSV export): `type: string, format: binary` in the spec, so that
+/// generated clients hand over bytes rather than parse them.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(#[allow(dead_code)] Vec<u8>);
 
 /// The client's address: the TCP peer, or the first `X-Forwarded-For` entry when the deployment says a proxy sets it.
 pub fn client_ip(req: &actix_web::HttpRequest, settings: &crate::config::Settings) -> String {

@@ -203,8 +203,13 @@ impl Matrix {
     /// Whether `new` keeps every cell a template row was given (focus, action, indicator): OPDs fill template rows in,
     /// they never rewrite them.
     pub fn keeps_template_cells(&self, old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> bool {
+        self.changed_template_cells(old, new).is_empty()
+    }
+
+    /// The keys of the template cells `new` changes, in column order of their keys.
+    pub fn changed_template_cells(&self, old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> Vec<String> {
         let template_keys: BTreeSet<&String> = self.template_rows.iter().flat_map(|row| row.keys()).collect();
-        template_keys.iter().all(|key| old.get(*key) == new.get(*key))
+        template_keys.into_iter().filter(|key| old.get(*key) != new.get(*key)).cloned().collect()
     }
 
     pub fn missing_required(&self, first_year: i32, last_year: i32, cells: &BTreeMap<String, Value>) -> Vec<CellError> {
@@ -628,6 +633,7 @@ mod tests {
         let renamed = cells(json!({ "strategic_focus": "Kebijakan", "action": "Aksi lain", "unit": "dokumen" }));
         assert!(matrix.keeps_template_cells(&old, &filled));
         assert!(!matrix.keeps_template_cells(&old, &renamed));
+        assert_eq!(matrix.changed_template_cells(&old, &renamed), ["action"]);
     }
 
     #[test]

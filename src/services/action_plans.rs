@@ -1059,14 +1059,14 @@ pub async fn import(
                     "unknown_row",
                     "this row id is not a row of this form",
                 )),
-                Some(existing)
-                    if existing.template && !matrix.keeps_template_cells(&cells_of(&existing.cells), &line.cells) =>
-                {
-                    errors.push(FieldError::new(
-                        line.id_cell.clone(),
-                        "template_cell",
-                        "a template row keeps its focus, action and indicator",
-                    ));
+                Some(existing) if existing.template => {
+                    for key in matrix.changed_template_cells(&cells_of(&existing.cells), &line.cells) {
+                        errors.push(FieldError::new(
+                            line.address_of(&key),
+                            "template_cell",
+                            "a template row keeps its focus, action and indicator",
+                        ));
+                    }
                 }
                 Some(_) => {}
             }

@@ -337,6 +337,8 @@ pub struct PublicComplaint {
     pub reporter_name: Option<String>,
     /// Whether the caller proved to be the reporter.
     pub is_reporter: bool,
+    /// The report's files, for the reporter only (empty for anyone else).
+    pub attachments: Vec<db::attachments::AttachmentRow>,
 }
 
 /// Looks a report up for the public tracking page.
@@ -364,7 +366,32 @@ pub async fn public_view(
         }
     };
     let events = db::audit::events_of(conn, "complaint", row.id).await?;
-    Ok(PublicComplaint { row, events, reporter_name, is_reporter })
+    let attachments = if is_reporter { db::attachments::of_complaint(conn, row.id).await? } else { Vec::new() };
+    Ok(PublicComplaint { row, events, reporter_name, is_reporter, attachments })
+}
+
+/// A file of the reporter's own report, for the reporter (the secret must match): the evidence sent with the report
+/// and with its supplements. Anything else, and anyone else, gets 404.
+pub async fn reporter_attachment(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    code: &str,
+    secret: Option<&str>,
+    attachment_id: uuid::Uuid,
+) -> Result<(db::attachments::AttachmentRow, Vec<u8>), ApiError> {
+    let not_found = || ApiError::not_found("the attachment");
+    let found = public_view(state, conn, code, secret).await?;
+    if !found.is_reporter {
+        return Err(not_found());
+    }
+    let row = found.attachments.into_iter().find(|a| a.id == attachment_id).ok_or_else(not_found)?;
+    let blobs = state.blobs.clone();
+    let hash = row.sha256.clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
+        .await
+        .map_err(anyhow::Error::new)?
+        .map_err(anyhow::Error::new)?;
+    Ok((row, bytes))
 }
 
 /// Opens a sealed reporter identity.

@@ -895,6 +895,25 @@ async fn a_form_goes_to_excel_and_comes_back_edited() {
         .await
         .unwrap();
     assert_eq!(unchanged["rows"].as_array().unwrap().len(), 6, "nothing written from an invalid file");
+    let action_col = keys.iter().position(|k| k == "action").unwrap() as u32;
+    let rewritten = edited_copy(
+        &range,
+        |row, col, value| {
+            if (row, col) == (6, action_col) { calamine::Data::String("Aksi lain".into()) } else { value }
+        },
+        &[],
+    );
+    let refused = app
+        .authed(Method::POST, &format!("/api/v1/action-plans/{id}/import"), &operator)
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(rewritten)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let letter = (b'A' + action_col as u8) as char;
+    assert_eq!(problem["errors"][0]["field"], format!("PUPR!{letter}7"), "the changed cell, not the row id");
+    assert_eq!(problem["errors"][0]["code"], "template_cell");
     let not_xlsx = app
         .authed(Method::POST, &format!("/api/v1/action-plans/{id}/import"), &operator)
         .header("content-type", "text/csv")

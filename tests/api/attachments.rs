@@ -103,3 +103,58 @@ async fn an_upload_never_attached_expires_after_a_day() {
     assert_eq!((report.uploads, report.files), (1, 1));
     assert!(app.state.blobs.get(&hash).is_err(), "the file is gone too");
 }
+
+#[tokio::test]
+async fn reporters_download_their_own_evidence_with_the_secret_and_nobody_else_does() {
+    let app = crate::helpers::spawn_seeded_app().await;
+    let uploaded: serde_json::Value = upload(&app, PNG, "foto jalan.png", None).await.json().await.unwrap();
+    let mut report = crate::complaints::report();
+    report["attachment_ids"] = serde_json::json!([uploaded["id"]]);
+    let receipt = crate::complaints::filed(&app, &report).await;
+    let other = crate::complaints::filed(&app, &crate::complaints::report()).await;
+    let code = receipt["tracking_code"].as_str().unwrap();
+    let secret = receipt["reporter_secret"].as_str().unwrap();
+    let file_id = uploaded["id"].as_str().unwrap();
+    let path = format!("/api/v1/public/complaints/{code}/attachments/{file_id}");
+
+    let page: serde_json::Value = app
+        .request(Method::GET, &format!("/api/v1/public/complaints/{code}"))
+        .header("x-reporter-secret", secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["attachments"][0]["id"], file_id, "the reporter sees their files");
+    let public: serde_json::Value = app
+        .request(Method::GET, &format!("/api/v1/public/complaints/{code}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(public["attachments"].as_array().unwrap().is_empty(), "the public does not");
+
+    let mine = app.request(Method::GET, &path).header("x-reporter-secret", secret).send().await.unwrap();
+    assert_eq!(mine.status(), StatusCode::OK);
+    assert_eq!(mine.headers()["content-type"], "image/png");
+    assert_eq!(mine.bytes().await.unwrap().as_ref(), PNG);
+
+    let without = app.request(Method::GET, &path).send().await.unwrap();
+    assert_problem(without, StatusCode::NOT_FOUND, "not_found").await;
+    let wrong = app.request(Method::GET, &path).header("x-reporter-secret", "tebakan").send().await.unwrap();
+    assert_problem(wrong, StatusCode::NOT_FOUND, "not_found").await;
+    let other_secret = other["reporter_secret"].as_str().unwrap();
+    let elsewhere = app.request(Method::GET, &path).header("x-reporter-secret", other_secret).send().await.unwrap();
+    assert_problem(elsewhere, StatusCode::NOT_FOUND, "not_found").await;
+    let other_code = other["tracking_code"].as_str().unwrap();
+    let crossed = app
+        .request(Method::GET, &format!("/api/v1/public/complaints/{other_code}/attachments/{file_id}"))
+        .header("x-reporter-secret", other_secret)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(crossed, StatusCode::NOT_FOUND, "not_found").await;
+}

@@ -68,6 +68,9 @@ pub struct PublicComplaintView {
     pub answers: Vec<PublicAnswer>,
     /// Until when the reporter may respond to the final answers (`POST .../feedback`).
     pub reporter_reply_by: Option<DateTime<Utc>>,
+    /// Only for the reporter (with the secret): the files sent with the report and its supplements, each downloadable
+    /// from `GET /api/v1/public/complaints/{tracking_code}/attachments/{id}` with the same secret.
+    pub attachments: Vec<super::AttachmentView>,
     /// Row version (also the `ETag`): send it as `If-Match` with a supplement or feedback.
     pub version: i32,
 }
@@ -183,9 +186,48 @@ async fn public_complaint(
             .filter(|_| found.is_reporter && status == ComplaintStatus::Postponed),
         answers,
         reporter_reply_by: row.reporter_reply_by,
+        attachments: found.attachments.into_iter().map(super::AttachmentView::from).collect(),
         version: row.version,
     };
     Ok(view)
+}
+
+/// Download a file of your own report (the reporter).
+///
+/// Public, with the reporter secret in `X-Reporter-Secret`: the files sent with the report and with its supplements,
+/// as listed in the tracking page's `attachments`. Without the right secret, or for any other file, 404. Metered like
+/// every lookup by tracking code.
+#[utoipa::path(
+    tag = "public",
+    params(
+        ("tracking_code" = String, Path, description = "The tracking code"),
+        ("id" = Uuid, Path, description = "Attachment id"),
+        ("X-Reporter-Secret" = String, Header, description = "The secret given at filing"),
+    ),
+    responses(
+        (status = 200, description = "The file", content(
+            (crate::api::Binary = "application/pdf"), (crate::api::Binary = "image/jpeg"),
+            (crate::api::Binary = "image/png"), (crate::api::Binary = "image/webp")
+        )),
+        (status = 404, description = "No such file of a report whose secret you hold", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many tracking lookups from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/public/complaints/{tracking_code}/attachments/{id}")]
+pub async fn download_public_attachment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tracking_code, id) = path.into_inner();
+    let work = async {
+        let mut conn = state.conn().await?;
+        let secret = secret(&req);
+        let (row, bytes) =
+            services::complaints::reporter_attachment(&state, &mut conn, &tracking_code, secret.as_deref(), id).await?;
+        Ok(crate::api::attachments::file_response(row, bytes))
+    };
+    tracking_guard(&req, &state, work).await
 }
 
 /// The data a reporter sends when asked.

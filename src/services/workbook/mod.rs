@@ -285,6 +285,15 @@ pub struct ImportedLine {
     /// Where the row id stands (`Sheet!A7`), to name the row in errors.
     pub id_cell: String,
     pub cells: BTreeMap<String, Value>,
+    /// Where each column of the line stands (`action` → `Sheet!D7`), to name a refused cell.
+    pub cell_addresses: BTreeMap<String, String>,
+}
+
+impl ImportedLine {
+    /// Where the line's cell of column `key` stands, or its id cell when the key is not a column of the sheet.
+    pub fn address_of(&self, key: &str) -> &str {
+        self.cell_addresses.get(key).unwrap_or(&self.id_cell)
+    }
 }
 
 fn column_letters(mut col: u32) -> String {
@@ -451,7 +460,12 @@ pub fn read_form_workbook(
             let col = cols.get(&error.cell).copied().unwrap_or(2);
             errors.push(SheetError { cell: at(col), code: error.code, message: error.message });
         }
-        lines.push(ImportedLine { row_id, id_cell: at(0), cells });
+        // Repeated columns span several cells; a line names the first, which is where its values begin.
+        let mut cell_addresses = BTreeMap::new();
+        for (offset, slot) in slots.iter().enumerate() {
+            cell_addresses.entry(slot.column.key.clone()).or_insert_with(|| at(2 + offset as u32));
+        }
+        lines.push(ImportedLine { row_id, id_cell: at(0), cells, cell_addresses });
     }
     if errors.is_empty() { Ok(lines) } else { Err(Refusal::Invalid(errors)) }
 }
