@@ -63,8 +63,37 @@ impl Modify for BearerScheme {
 pub fn document() -> Document {
     let (_, mut spec) =
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::routes).split_for_parts();
+    add_idempotency(&mut spec);
     add_standard_errors(&mut spec);
     spec
+}
+
+/// Every POST takes an `Idempotency-Key` (see `api::idempotency`); complaint intake declares its own.
+fn add_idempotency(spec: &mut Document) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    for operation in spec.paths.paths.values_mut().filter_map(|item| item.post.as_mut()) {
+        let parameters = operation.parameters.get_or_insert_with(Vec::new);
+        let declared = |p: &utoipa::openapi::RefOr<utoipa::openapi::path::Parameter>| matches!(p, utoipa::openapi::RefOr::T(p) if p.name.eq_ignore_ascii_case("Idempotency-Key"));
+        if parameters.iter().any(declared) {
+            continue;
+        }
+        parameters.push(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: the same key with the same request answers the first (successful) answer \
+                     again with `Idempotent-Replayed: true`; 1 to 200 visible ASCII characters, kept 24 hours",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(200))))
+                .build()
+                .into(),
+        );
+        add_problem(operation, "409", "A request with this Idempotency-Key is still running (`Retry-After`)");
+        add_problem(operation, "422", "Invalid fields or parameters, or an Idempotency-Key used with another request");
+    }
 }
 
 /// Adds the error responses every operation can give, so each operation lists them without repeating them in code:
@@ -80,6 +109,7 @@ fn add_standard_errors(spec: &mut Document) {
             let has_params = has_path_params || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
             if has_body || has_params {
                 add_problem(operation, "400", "Malformed request: broken JSON, a bad path or query parameter");
+                add_problem(operation, "422", "Invalid fields or parameters; `errors` lists each one");
             }
             if has_body {
                 add_problem(operation, "413", "The body is larger than the configured limit");

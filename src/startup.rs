@@ -137,6 +137,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(settings.body_limit))
                 .app_data(web::PathConfig::default().error_handler(error::path_error_handler))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
+                .wrap(from_fn(api::idempotency::idempotent))
                 .wrap(Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
                 // Outside CORS, so that its refusals (unknown origin, method, header) leave as problems too.
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
@@ -197,6 +198,9 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             telemetry::REQUEST_ID_HEADER,
+            api::idempotency::REPLAYED_HEADER,
+            api::rate_limit::POLICY_HEADER,
+            api::rate_limit::LIMIT_HEADER,
         ])
         .max_age(3600)
 }

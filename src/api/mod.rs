@@ -12,6 +12,7 @@ pub mod etag;
 pub mod extract;
 pub mod fallback;
 pub mod health;
+pub mod idempotency;
 pub mod index;
 pub mod json_time;
 pub mod me;

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod audit;
 pub mod complaints;
 pub mod dispositions;
+pub mod idempotency;
 pub mod local;
 pub mod migrations;
 pub mod page;

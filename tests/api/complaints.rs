@@ -151,6 +151,8 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_first_answer_and_crea
     let retry = send(report(), "0194b7c2-retry").await.unwrap();
     assert_eq!(retry.status(), StatusCode::CREATED);
     assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+    let location = format!("/api/v1/public/complaints/{}", first["tracking_code"].as_str().unwrap());
+    assert_eq!(retry.headers().get("location").unwrap(), location.as_str(), "a replay keeps Location");
     let retry: Value = retry.json().await.unwrap();
     assert_eq!(retry, first, "the same tracking code and secret");
     assert_eq!(complaint_count(&app).await, 1);

@@ -11,6 +11,7 @@ mod errors;
 mod escalations;
 mod health;
 mod helpers;
+mod idempotency;
 mod migrations;
 mod openapi;
 mod pemda;

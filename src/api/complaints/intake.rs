@@ -9,9 +9,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{ComplaintView, DeadlinesView, idempotency_key};
+use super::{ComplaintView, DeadlinesView};
 use crate::api::client_ip;
 use crate::api::extract::Json;
+use crate::api::idempotency::key_of as idempotency_key;
 use crate::api::rate_limit;
 use crate::api::validation::{FieldErrors, required_text};
 use crate::auth::AuthUser;
@@ -258,9 +259,18 @@ fn respond(outcome: IntakeOutcome) -> HttpResponse {
             .insert_header(("location", format!("/api/v1/public/complaints/{}", row.tracking_code)))
             .json(body),
         IntakeOutcome::Replayed { status, body } => {
-            HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
-                .insert_header(("idempotent-replayed", "true"))
-                .json(body)
+            let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED));
+            response.insert_header(("idempotent-replayed", "true"));
+            // The first answer's Location, from what it said: a staff receipt holds the complaint, a public one its code.
+            let location = match (body["complaint"]["id"].as_str(), body["tracking_code"].as_str()) {
+                (Some(id), _) => Some(format!("/api/v1/complaints/{id}")),
+                (None, Some(code)) => Some(format!("/api/v1/public/complaints/{code}")),
+                (None, None) => None,
+            };
+            if let Some(location) = location {
+                response.insert_header(("location", location));
+            }
+            response.json(body)
         }
     }
 }

@@ -5,8 +5,8 @@ pub mod public;
 pub mod reads;
 pub mod workflow;
 
+use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -209,23 +209,4 @@ pub struct SupplementView {
 /// A response with the complaint's ETag.
 pub fn with_etag<T: Serialize>(status: StatusCode, version: i32, body: &T) -> HttpResponse {
     HttpResponse::build(status).insert_header((header::ETAG, etag::format(version))).json(body)
-}
-
-/// The `Idempotency-Key` header, when present: 1 to 200 visible ASCII characters.
-pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|key| (1..=200).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()));
-    match key {
-        Some(key) => Ok(Some(key.to_owned())),
-        None => Err(ApiError::BadRequest {
-            code: "invalid_idempotency_key",
-            detail: "Idempotency-Key is 1 to 200 visible ASCII characters, such as a UUID".into(),
-        }),
-    }
 }
