@@ -43,7 +43,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Extra facts about a conflict, such as the current status of the resource.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub context: Option<serde_json::Value>,
 }
 
@@ -387,23 +387,33 @@ pub fn json_error_handler(err: JsonPayloadError, _req: &HttpRequest) -> actix_we
 
 /// A JSON body serde could not read: 422 when it is valid JSON of the wrong shape, 400 when it is not JSON at all.
 pub fn json_error(err: &serde_json::Error) -> ApiError {
+    json_error_at(err, "")
+}
+
+/// [`json_error`] for an error found at `path` within the document (`reporter`, `rows[2].cells`; empty at the top).
+pub fn json_error_at(err: &serde_json::Error, path: &str) -> ApiError {
     if err.is_data() {
-        shape_error(&err.to_string())
+        shape_error(&err.to_string(), path)
     } else {
         ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {err}") }
     }
 }
 
-/// A JSON document of the wrong shape: name the field when serde tells which one.
-fn shape_error(message: &str) -> ApiError {
+/// A JSON document of the wrong shape, naming the field: the value at `path`, or the missing or unknown member of the
+/// object there.
+fn shape_error(message: &str, path: &str) -> ApiError {
     let message = message.split(" at line ").next().unwrap_or(message).to_owned();
     let quoted = |prefix: &str| message.strip_prefix(prefix).and_then(|rest| rest.split('`').nth(1)).map(str::to_owned);
+    let within = |member: String| if path.is_empty() { member } else { format!("{path}.{member}") };
     if let Some(field) = quoted("missing field") {
-        ApiError::invalid_field(field, "required", "this field is required")
+        ApiError::invalid_field(within(field), "required", "this field is required")
     } else if let Some(field) = quoted("unknown field") {
+        // The path of an unknown member already ends with it.
+        let field = if path == field || path.ends_with(&format!(".{field}")) { path.to_owned() } else { within(field) };
         ApiError::invalid_field(field, "unknown_field", "this field is not part of the request")
     } else {
-        ApiError::invalid_field("body", "invalid_value", message)
+        let field = if path.is_empty() { "body" } else { path };
+        ApiError::invalid_field(field, "invalid_value", message)
     }
 }
 
@@ -462,13 +472,19 @@ mod tests {
 
     #[test]
     fn serde_shape_errors_name_the_field() {
-        let missing = shape_error("missing field `email` at line 1 column 2");
+        let missing = shape_error("missing field `email` at line 1 column 2", "");
         assert!(matches!(missing, ApiError::Validation(ref e) if e[0].field == "email" && e[0].code == "required"));
-        let unknown = shape_error("unknown field `emali`, expected one of `email`, `password` at line 1 column 9");
+        let unknown = shape_error("unknown field `emali`, expected one of `email`, `password` at line 1 column 9", "");
         assert!(
             matches!(unknown, ApiError::Validation(ref e) if e[0].field == "emali" && e[0].code == "unknown_field")
         );
-        let other = shape_error("invalid type: integer `3`, expected a string at line 1 column 12");
+        let other = shape_error("invalid type: integer `3`, expected a string at line 1 column 12", "");
         assert!(matches!(other, ApiError::Validation(ref e) if e[0].field == "body"));
+        let nested = shape_error("unknown variant `kucing`, expected `web` or `mobile` at line 1 column 30", "channel");
+        assert!(matches!(nested, ApiError::Validation(ref e) if e[0].field == "channel"));
+        let stray = shape_error("unknown field `x`, expected `url` at line 1 column 40", "source.x");
+        assert!(matches!(stray, ApiError::Validation(ref e) if e[0].field == "source.x"));
+        let inner = shape_error("missing field `url` at line 1 column 40", "source");
+        assert!(matches!(inner, ApiError::Validation(ref e) if e[0].field == "source.url"));
     }
 }

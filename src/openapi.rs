@@ -36,6 +36,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "notifications", description = "What each user must hear about"),
         (name = "action plans", description = "Rencana Aksi: periods, forms, rows, submission, versions"),
     ),
+    servers((url = "/", description = "The service that serves this document")),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerScheme),
 )]
@@ -65,7 +66,20 @@ pub fn document() -> Document {
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::routes).split_for_parts();
     add_idempotency(&mut spec);
     add_standard_errors(&mut spec);
+    declare_public_operations(&mut spec);
     spec
+}
+
+/// An operation that names no security scheme is public: say so with `security: []`, so that generated clients and
+/// linters do not guess.
+fn declare_public_operations(spec: &mut Document) {
+    for item in spec.paths.paths.values_mut() {
+        for operation in
+            [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+        {
+            operation.security.get_or_insert_with(Vec::new);
+        }
+    }
 }
 
 /// Every POST takes an `Idempotency-Key` (see `api::idempotency`); complaint intake declares its own.

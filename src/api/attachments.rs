@@ -131,7 +131,10 @@ async fn receive_upload(
     params(("id" = Uuid, Path, description = "Attachment id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, in the type recognised from its content", content(
+            (crate::api::Binary = "application/pdf"), (crate::api::Binary = "image/jpeg"),
+            (crate::api::Binary = "image/png"), (crate::api::Binary = "image/webp")
+        )),
         (status = 404, description = "No such attachment you may read", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -15,6 +15,7 @@ use crate::state::AppState;
 /// Credentials for signing in.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "admin@sekadaukab.go.id", "password": "a long passphrase"}))]
 pub struct LoginRequest {
     /// The account's e-mail address (any case).
     #[validate(length(min = 3, max = 254), custom(function = "crate::api::validation::single_line"))]
@@ -29,6 +30,7 @@ pub struct LoginRequest {
 /// A refresh token to exchange.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "3q2-7wEXAMPLEq8XvYt1n0b5kD4mRw"}))]
 pub struct RefreshRequest {
     /// The refresh token from the last sign-in or refresh.
     #[validate(length(min = 1, max = 200))]

@@ -1,6 +1,8 @@
-//! Timestamps and dates written into JSON the way chrono's own `Serialize` writes them, only faster.
+//! Timestamps and dates written into JSON: every instant in RFC 3339, UTC, with exactly six fraction digits
+//! (microseconds, PostgreSQL's precision), so that clients parsing with a fixed pattern never meet a timestamp without
+//! a fraction (chrono's own `Serialize` drops it when it is zero, and writes 3, 6 or 9 digits as needed).
 //!
-//! chrono serialises through `collect_str`, which makes serde_json escape its output one character at a time; on a
+//! Written by hand because chrono serialises through `collect_str`, which makes serde_json escape its output one character at a time; on a
 //! list page of twenty complaints that was an eighth of the service's CPU time, and formatting through
 //! `core::fmt` into a fresh `String` was another few percent. These functions write the digits into a buffer on the
 //! stack and hand it over whole. Use them on the fields of large, hot responses (`serialize_with`); the OpenAPI
@@ -9,14 +11,14 @@
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use serde::Serializer;
 
-/// An instant as RFC 3339 in UTC with `Z` and as many fraction digits as it has (`2026-11-28T03:03:49.248213Z`).
+/// An instant as RFC 3339 in UTC with `Z` and six fraction digits (`2026-11-28T03:03:49.248213Z`; nanoseconds are cut).
 pub fn instant<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     let nanos = at.timestamp_subsec_nanos();
     let seconds = at.timestamp();
     let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
     // Years outside 0000-9999 take a sign and leap seconds a 60th second: rare enough to leave to chrono.
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        return serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        return serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Micros, true));
     }
     let second_of_day = seconds.rem_euclid(86_400) as u32;
     let mut text = [0u8; 30];
@@ -27,21 +29,10 @@ pub fn instant<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok
     write_digits(&mut text[14..16], second_of_day / 60 % 60);
     text[16] = b':';
     write_digits(&mut text[17..19], second_of_day % 60);
-    // As chrono's `AutoSi`: no fraction, or milli-, micro- or nanoseconds, whichever shows every digit it has.
-    let (fraction, digits) = match nanos {
-        0 => (0, 0),
-        n if n % 1_000_000 == 0 => (n / 1_000_000, 3),
-        n if n % 1_000 == 0 => (n / 1_000, 6),
-        n => (n, 9),
-    };
-    let mut end = 19;
-    if digits > 0 {
-        text[19] = b'.';
-        write_digits(&mut text[20..20 + digits], fraction);
-        end = 20 + digits;
-    }
-    text[end] = b'Z';
-    serializer.serialize_str(ascii(&text[..=end]))
+    text[19] = b'.';
+    write_digits(&mut text[20..26], nanos / 1_000);
+    text[26] = b'Z';
+    serializer.serialize_str(ascii(&text[..27]))
 }
 
 /// [`instant`], or `null`.
@@ -126,9 +117,23 @@ mod tests {
         maybe_day: Option<NaiveDate>,
     }
 
+    fn micros<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Micros, true))
+    }
+
+    fn optional_micros<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => micros(at, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// What chrono writes with `SecondsFormat::Micros`.
     #[derive(Serialize)]
     struct Chrono {
+        #[serde(serialize_with = "micros")]
         at: DateTime<Utc>,
+        #[serde(serialize_with = "optional_micros")]
         maybe: Option<DateTime<Utc>>,
         day: NaiveDate,
         maybe_day: Option<NaiveDate>,
@@ -147,7 +152,7 @@ mod tests {
     }
 
     #[test]
-    fn the_output_is_exactly_chronos() {
+    fn the_output_is_chronos_with_six_fraction_digits() {
         let whole = Utc.with_ymd_and_hms(2026, 11, 28, 3, 3, 49).unwrap();
         let instants = [
             whole,
@@ -185,6 +190,20 @@ mod tests {
                     assert_eq!(fast, chrono);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn every_instant_has_six_fraction_digits() {
+        let whole = Utc.with_ymd_and_hms(2026, 11, 28, 3, 3, 49).unwrap();
+        for (at, text) in [
+            (whole, "\"2026-11-28T03:03:49.000000Z\""),
+            (whole + chrono::Duration::milliseconds(250), "\"2026-11-28T03:03:49.250000Z\""),
+            (whole + chrono::Duration::nanoseconds(1_999), "\"2026-11-28T03:03:49.000001Z\""),
+        ] {
+            let mut out = Vec::new();
+            instant(&at, &mut serde_json::Serializer::new(&mut out)).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), text);
         }
     }
 }

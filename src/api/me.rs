@@ -28,6 +28,7 @@ pub struct MeView {
 /// A password change.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "a long passphrase", "new_password": "another long passphrase"}))]
 pub struct ChangePasswordRequest {
     /// The password in use now.
     #[validate(length(min = 1, max = 128))]

@@ -28,7 +28,9 @@ pub struct NotificationView {
     pub disposition_id: Option<Uuid>,
     pub follow_up_id: Option<Uuid>,
     pub message: String,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::api::json_time::optional_instant")]
     pub read_at: Option<DateTime<Utc>>,
 }
 

@@ -192,3 +192,77 @@ mod tests {
         assert_eq!(PageRequest::parse(Some(MAX_LIMIT), None).unwrap().fetch_limit(), 101);
     }
 }
+
+/// A time filter given as an RFC 3339 instant (`2026-11-01T00:00:00Z`) or as a calendar date (`2026-11-01`), a date
+/// meaning that day in the Pemda's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeBound {
+    /// An exact instant.
+    Instant(chrono::DateTime<chrono::Utc>),
+    /// A whole day of the Pemda's calendar.
+    Day(chrono::NaiveDate),
+}
+
+impl<'de> serde::Deserialize<'de> for TimeBound {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let text = text.trim();
+        if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+            return Ok(TimeBound::Instant(at.with_timezone(&chrono::Utc)));
+        }
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(TimeBound::Day)
+            .map_err(|_| serde::de::Error::custom("expected an RFC 3339 date-time or a date (YYYY-MM-DD)"))
+    }
+}
+
+impl TimeBound {
+    /// As a lower bound: the instant, or the first moment of the day.
+    pub fn from(self, timezone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            TimeBound::Instant(at) => at,
+            TimeBound::Day(day) => start_of(day, timezone),
+        }
+    }
+
+    /// As an exclusive upper bound: the instant, or the end of the day (the next day's first moment), so that
+    /// `end_date=2026-11-30` includes the 30th.
+    pub fn until(self, timezone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            TimeBound::Instant(at) => at,
+            TimeBound::Day(day) => start_of(day.succ_opt().unwrap_or(day), timezone),
+        }
+    }
+}
+
+fn start_of(day: chrono::NaiveDate, timezone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    timezone
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |local| local.with_timezone(&chrono::Utc))
+}
+
+#[cfg(test)]
+mod time_bound_tests {
+    use chrono::{TimeZone, Utc};
+    use chrono_tz::Asia::Pontianak;
+
+    use super::TimeBound;
+
+    fn parse(text: &str) -> Result<TimeBound, serde_json::Error> {
+        serde_json::from_value(serde_json::json!(text))
+    }
+
+    #[test]
+    fn a_date_is_the_pemdas_whole_day_and_an_instant_itself() {
+        let day = parse("2026-11-01").unwrap();
+        assert_eq!(day.from(Pontianak), Utc.with_ymd_and_hms(2026, 10, 31, 17, 0, 0).unwrap());
+        assert_eq!(day.until(Pontianak), Utc.with_ymd_and_hms(2026, 11, 1, 17, 0, 0).unwrap());
+        let at = parse("2026-11-01T08:30:00+07:00").unwrap();
+        assert_eq!(at.from(Pontianak), Utc.with_ymd_and_hms(2026, 11, 1, 1, 30, 0).unwrap());
+        assert_eq!(at.until(Pontianak), at.from(Pontianak));
+        assert!(parse("1 November").is_err() && parse("2026-13-01").is_err());
+    }
+}

@@ -48,8 +48,10 @@ pub struct UnitView {
     /// Row version: the ETag, for `If-Match`.
     pub version: i32,
     /// When it was created.
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -94,6 +96,7 @@ pub struct UnitListQuery {
 /// A unit to create.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "opd", "code": "SKD-DISPERKIM", "name": "Dinas Perumahan dan Kawasan Permukiman", "short_name": "Disperkim", "parent_id": "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f00"}))]
 pub struct CreateUnitRequest {
     /// What kind of body it is.
     pub kind: UnitKind,
@@ -147,6 +150,7 @@ impl TryFrom<CreateUnitRequest> for NewUnit {
 /// Changes to a unit. Absent fields stay as they are; `null` clears an optional field.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"short_name": "Disperkim", "active": true}))]
 pub struct UpdateUnitRequest {
     /// New full name.
     #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]

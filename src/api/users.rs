@@ -47,8 +47,10 @@ pub struct UserView {
     /// Row version: the ETag, for `If-Match`.
     pub version: i32,
     /// When it was created.
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
     /// When it last changed.
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -93,6 +95,7 @@ pub struct UserListQuery {
 /// An account to create.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "operator.pupr@sekadaukab.go.id", "name": "Budi Santoso", "unit_id": "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f00", "role": "opd_operator", "password": "sandi awal yang panjang", "nip": "198001012005011001", "phone": "+6281234567890"}))]
 pub struct CreateUserRequest {
     /// Sign-in address, unique regardless of case.
     #[validate(length(min = 3, max = 254), custom(function = "crate::api::validation::single_line"))]
@@ -150,6 +153,7 @@ impl TryFrom<CreateUserRequest> for NewUser {
 /// `PUT /api/v1/me/password` (the owner) or `pengaduan user set-password` (the operator).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "opd_official", "active": true}))]
 pub struct UpdateUserRequest {
     /// New full name.
     #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]

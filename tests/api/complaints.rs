@@ -822,3 +822,25 @@ async fn updated_after_lists_what_changed() {
     assert_eq!(changed["items"].as_array().unwrap().len(), 1);
     assert_eq!(changed["items"][0]["id"], a.to_string());
 }
+
+#[tokio::test]
+async fn list_filters_take_plain_dates_as_whole_days_of_the_pemda() {
+    let app = spawn_seeded_app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    filed(&app, &report()).await;
+    let today = app.state.clock.now().with_timezone(&chrono_tz::Asia::Pontianak).date_naive();
+    let count = |query: String| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let response = app.authed(Method::GET, &format!("/api/v1/complaints?{query}"), admin).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{query}");
+            response.json::<Value>().await.unwrap()["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count(format!("start_date={today}&end_date={today}")).await, 1, "today, from its start to its end");
+    assert_eq!(count(format!("end_date={}", today.pred_opt().unwrap())).await, 0, "through yesterday");
+    assert_eq!(count(format!("start_date={}", today.succ_opt().unwrap())).await, 0, "from tomorrow");
+    let refused = app.authed(Method::GET, "/api/v1/complaints?start_date=kemarin", &admin).send().await.unwrap();
+    assert_problem(refused, StatusCode::BAD_REQUEST, "invalid_query").await;
+}

@@ -55,17 +55,40 @@ fn every_operation_is_named_summarised_and_documents_its_errors() {
                     "{method} {path} {status}"
                 );
             }
-            if operation.get("security").is_some() {
+            let security = operation["security"].as_array().unwrap_or_else(|| panic!("{method} {path}: security"));
+            if !security.is_empty() {
                 assert!(responses.contains_key("401"), "{method} {path}: secured operations document 401");
             }
-            if operation.get("requestBody").is_some() {
+            if let Some(body) = operation.get("requestBody") {
                 for status in ["400", "413", "415", "422"] {
                     assert!(responses.contains_key(status), "{method} {path}: {status}");
+                }
+                for (media, content) in body["content"].as_object().unwrap() {
+                    let schema = &content["schema"];
+                    let named = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()).unwrap_or_default();
+                    let component = &spec["components"]["schemas"][named];
+                    let binary = component["format"] == "binary" || media == "multipart/form-data";
+                    assert!(
+                        content.get("example").is_some() || component.get("example").is_some() || binary,
+                        "{method} {path}: an example of the {media} body"
+                    );
+                }
+            }
+            for (status, response) in responses {
+                for (media, content) in response["content"].as_object().into_iter().flatten() {
+                    if !media.contains("json") {
+                        assert_eq!(
+                            content["schema"]["$ref"], "#/components/schemas/Binary",
+                            "{method} {path} {status} {media}: files are typed as binary"
+                        );
+                    }
                 }
             }
         }
     }
     assert!(operations >= 14);
+    assert_eq!(spec["servers"][0]["url"], "/");
+    assert_eq!(spec["components"]["schemas"]["Binary"]["format"], "binary");
     assert_eq!(spec["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
 }
 

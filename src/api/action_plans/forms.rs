@@ -30,10 +30,13 @@ pub struct ActionPlanView {
     pub status: PlanStatus,
     /// The number of the last submitted version (0 before the first submission).
     pub current_version: i32,
+    #[serde(serialize_with = "crate::api::json_time::optional_instant")]
     pub submitted_at: Option<DateTime<Utc>>,
     /// Row version: the ETag; every change of the form or its rows moves it.
     pub version: i32,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub updated_at: DateTime<Utc>,
     /// The letter that sent the plan to KemenPAN-RB, once recorded.
     pub letter_number: Option<String>,
@@ -104,6 +107,7 @@ pub async fn list_action_plans(
 /// Opening a form.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"period_id": "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f10"}))]
 pub struct CreateActionPlanRequest {
     pub period_id: Uuid,
 }
@@ -162,6 +166,7 @@ pub async fn get_action_plan(
 /// The cells of a row.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"cells": {"strategic_focus": "Sosialisasi", "action": "Sosialisasi kanal pengaduan di kecamatan", "target": {"2025": 4}, "budget": {"2025": 15000000}}}))]
 pub struct RowRequest {
     /// Cells by column key, validated against the period's matrix (422 names `rows[<position>].<column>[<slot>]`).
     #[schema(value_type = Object)]
@@ -246,6 +251,7 @@ pub async fn update_action_plan_row(
 /// The new order of a form's rows.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"row_ids": ["01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f21", "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f20"]}))]
 pub struct RowOrderRequest {
     /// Every row id of the form, each exactly once, first row first (422 `not_a_permutation` otherwise).
     pub row_ids: Vec<Uuid>,
@@ -345,6 +351,7 @@ pub async fn submit_action_plan(
 pub struct ActionPlanVersionView {
     pub number: i32,
     pub submitted_by: Option<Uuid>,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub submitted_at: DateTime<Utc>,
     /// The rows as they were submitted.
     #[schema(value_type = Object)]

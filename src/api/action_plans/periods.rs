@@ -21,6 +21,7 @@ pub struct PeriodView {
     pub reviewer_unit_ids: Vec<Uuid>,
     /// Row version: the ETag.
     pub version: i32,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -45,6 +46,7 @@ async fn period_view(conn: &mut diesel_async::AsyncPgConnection, row: PeriodRow)
 /// A period to define.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Rencana Aksi Pengelolaan Pengaduan 2025-2029", "first_year": 2025, "last_year": 2029, "legal_basis": "Permen PANRB 46/2020", "submission_deadline": "2025-06-30", "matrix": {"columns": [{"key": "strategic_focus", "label": "Fokus Strategis", "type": "text", "required": true}, {"key": "action", "label": "Aksi", "type": "text", "required": true}, {"key": "target", "label": "Target", "type": "integer", "repeat": "per_year"}, {"key": "budget", "label": "Anggaran (Rp)", "type": "rupiah", "repeat": "per_year"}], "template_rows": [{"strategic_focus": "Kebijakan", "action": "Menyusun SOP pengelolaan pengaduan"}]}, "target_unit_ids": ["01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f00"], "reviewer_unit_ids": ["01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f01"]}))]
 pub struct CreatePeriodRequest {
     #[validate(length(min = 1, max = 300), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 300)]
@@ -148,6 +150,7 @@ pub async fn get_action_plan_period(
 /// Changes to a period.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"submission_deadline": "2025-07-31"}))]
 pub struct UpdatePeriodRequest {
     #[validate(length(min = 1, max = 300), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 300)]

@@ -22,6 +22,7 @@ pub struct RealisationView {
     pub status: String,
     pub review_comment: Option<String>,
     pub version: i32,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -63,6 +64,7 @@ async fn realisation_response(
 /// What a unit achieved in a quarter.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"realised_value": 3, "realised_text": "Tiga kali sosialisasi di kecamatan", "obstacles": "Jadwal bersamaan dengan musim tanam", "evidence_urls": ["https://sekadaukab.go.id/berita/sosialisasi-lapor"], "evidence_attachment_ids": ["01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f30"]}))]
 pub struct RealisationRequest {
     /// A number (compared with the row's annual target, cumulative within the year).
     pub realised_value: Option<f64>,
@@ -137,6 +139,7 @@ pub async fn record_action_plan_realisation(
 /// The review team's decision on a realisation.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"verified": true, "comment": "Bukti dukung lengkap."}))]
 pub struct RealisationReviewRequest {
     /// `true` verifies; `false` sends it back with the comment.
     pub verified: bool,

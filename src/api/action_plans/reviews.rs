@@ -6,6 +6,7 @@ use crate::api::extract::{Json, Query};
 /// A reviewer's decision.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "request_revision", "comment": "Lengkapi indikator baris 2.", "row_comments": {"01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f20": "Indikator belum terukur."}}))]
 pub struct ReviewRequest {
     /// `approve` or `request_revision`.
     #[schema(example = "request_revision")]
@@ -29,6 +30,7 @@ pub struct ReviewView {
     pub comment: Option<String>,
     #[schema(value_type = Object)]
     pub row_comments: Value,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -120,6 +122,7 @@ pub async fn list_action_plan_reviews(
 /// The letter that sent the plan.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"letter_number": "800/123/Diskominfo/2025", "letter_date": "2025-07-15", "letter_attachment_id": "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f30"}))]
 pub struct SendRequest {
     #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 200, example = "800/123/DKIS/2021")]

@@ -23,7 +23,7 @@ fn download(bytes: Vec<u8>, file_name: String) -> HttpResponse {
     params(("id" = Uuid, Path, description = "Form id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 200, description = "The workbook", body = crate::api::Binary, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 404, description = "No such form you may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -46,7 +46,7 @@ pub async fn export_action_plan_xlsx(
     params(("id" = Uuid, Path, description = "Form id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The table", content_type = "text/csv"),
+        (status = 200, description = "The table (UTF-8)", body = crate::api::Binary, content_type = "text/csv"),
         (status = 404, description = "No such form you may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -70,7 +70,7 @@ pub async fn export_action_plan_csv(
     params(("id" = Uuid, Path, description = "Period id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 200, description = "The workbook", body = crate::api::Binary, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 403, description = "Not allowed to see every form", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such period in your Pemda", body = Problem, content_type = "application/problem+json"),
     )
@@ -94,7 +94,7 @@ pub async fn export_action_plan_matrix_xlsx(
     params(("id" = Uuid, Path, description = "Period id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The table", content_type = "text/csv"),
+        (status = 200, description = "The table (UTF-8)", body = crate::api::Binary, content_type = "text/csv"),
         (status = 403, description = "Not allowed to see every form", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such period in your Pemda", body = Problem, content_type = "application/problem+json"),
     )
@@ -121,7 +121,7 @@ pub async fn export_action_plan_matrix_csv(
 #[utoipa::path(
     tag = "action plans",
     params(("id" = Uuid, Path, description = "Form id"), ("If-Match" = Option<String>, Header, description = "The form's ETag")),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = crate::api::Binary, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The .xlsx workbook exported from this form, filled in"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Imported", body = ActionPlanView, headers(("ETag" = String))),

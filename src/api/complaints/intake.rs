@@ -61,6 +61,7 @@ pub struct SourceRequest {
     #[schema(min_length = 1, max_length = 60, example = "Facebook")]
     pub platform: String,
     /// When it was captured.
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub captured_at: DateTime<Utc>,
 }
 
@@ -68,6 +69,7 @@ pub struct SourceRequest {
 /// `mobile` are for staff.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"pemda_code": "SKD", "classification": "pengaduan", "title": "Jalan rusak di Desa Mungguk", "body": "Jalan utama desa berlubang besar sejak tiga bulan, membahayakan anak sekolah.", "incident_date": "2026-11-28", "service_date": "2026-11-28", "location": "Jalan Merdeka, Desa Mungguk", "latitude": 0.0312, "longitude": 110.9541, "anonymous": false, "confidential": false, "reporter": {"name": "Budi Santoso", "nik": "6109010101900001", "phone": "081234567890", "email": "budi@example.com", "address": "Desa Mungguk RT 02"}, "attachment_ids": ["01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f30"]}))]
 pub struct ComplaintRequest {
     /// Unit code of the receiving Pemda (e.g. `SKD`); may be left out when the deployment holds a single Pemda.
     /// Staff: defaults to their own Pemda.

@@ -42,6 +42,7 @@ pub struct DeadlinesView {
 pub struct SourceView {
     pub url: String,
     pub platform: String,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub captured_at: DateTime<Utc>,
 }
 
@@ -55,6 +56,7 @@ pub struct AttachmentView {
     /// Hex SHA-256 of the content.
     pub sha256: String,
     pub file_name: Option<String>,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub uploaded_at: DateTime<Utc>,
 }
 
@@ -203,6 +205,7 @@ pub struct ComplaintDetail {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SupplementView {
     pub body: String,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
 }
 

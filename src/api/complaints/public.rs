@@ -23,6 +23,7 @@ pub const REPORTER_SECRET_HEADER: &str = "x-reporter-secret";
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineStep {
     pub status: ComplaintStatus,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub at: DateTime<Utc>,
 }
 
@@ -56,6 +57,7 @@ pub struct PublicComplaintView {
     pub body: String,
     pub incident_date: NaiveDate,
     pub status: ComplaintStatus,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
     /// The reporter's name; never present for anonymous reports.
     pub reporter_name: Option<String>,
@@ -67,6 +69,7 @@ pub struct PublicComplaintView {
     /// The approved answers of the OPDs, oldest first (internal notes and drafts never appear).
     pub answers: Vec<PublicAnswer>,
     /// Until when the reporter may respond to the final answers (`POST .../feedback`).
+    #[serde(serialize_with = "crate::api::json_time::optional_instant")]
     pub reporter_reply_by: Option<DateTime<Utc>>,
     /// Only for the reporter (with the secret): the files sent with the report and its supplements, each downloadable
     /// from `GET /api/v1/public/complaints/{tracking_code}/attachments/{id}` with the same secret.
@@ -83,6 +86,7 @@ pub struct PublicAnswer {
     pub body: String,
     #[serde(rename = "final")]
     pub final_answer: bool,
+    #[serde(serialize_with = "crate::api::json_time::optional_instant")]
     pub published_at: Option<DateTime<Utc>>,
 }
 
@@ -233,6 +237,7 @@ pub async fn download_public_attachment(
 /// The data a reporter sends when asked.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Lokasi di RT 03, foto terlampir.", "attachment_ids": ["01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f30"]}))]
 pub struct SupplementRequest {
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -297,6 +302,7 @@ pub async fn supplement_public_complaint(
 /// The reporter's response to the final answers.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"rating": 4, "satisfied": true, "comment": "Jalan sudah diperbaiki, terima kasih."}))]
 pub struct FeedbackRequest {
     /// 1 (very poor) to 5 (very good).
     #[validate(range(min = 1, max = 5))]

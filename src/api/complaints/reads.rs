@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{AttachmentView, ComplaintDetail, ComplaintView, SupplementView, with_etag};
 use crate::api::extract::Query;
+use crate::api::pagination::TimeBound;
 use crate::api::pagination::{Page, PageRequest};
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -36,12 +37,16 @@ pub struct ComplaintListQuery {
     pub region_id: Option<Uuid>,
     /// The receiving Pemda (useful to super admins; others see their own Pemda only).
     pub unit_id: Option<Uuid>,
-    /// Received at or after (RFC 3339).
-    pub start_date: Option<DateTime<Utc>>,
-    /// Received before (RFC 3339).
-    pub end_date: Option<DateTime<Utc>>,
-    /// Changed after (RFC 3339): for systems that pull changes.
-    pub updated_after: Option<DateTime<Utc>>,
+    /// Received at or after: an RFC 3339 date-time, or a date (`2026-11-01`: from the start of that day in the Pemda's
+    /// time zone).
+    #[param(value_type = Option<String>, example = "2026-11-01")]
+    pub start_date: Option<TimeBound>,
+    /// Received before: an RFC 3339 date-time, or a date (`2026-11-30`: through the end of that day).
+    #[param(value_type = Option<String>, example = "2026-11-30")]
+    pub end_date: Option<TimeBound>,
+    /// Changed after: an RFC 3339 date-time or a date (from the start of that day), for systems that pull changes.
+    #[param(value_type = Option<String>, example = "2026-11-28T00:00:00Z")]
+    pub updated_after: Option<TimeBound>,
     /// Only complaints past a deadline now.
     pub overdue: Option<bool>,
     /// Only complaints at this escalation level (0 to 3).
@@ -142,9 +147,9 @@ pub async fn list_complaints(
         channel: query.channel.map(|c| c.as_str().to_owned()),
         category_id: query.category_id,
         region_id: query.region_id,
-        created_from: query.start_date,
-        created_to: query.end_date,
-        updated_after: query.updated_after,
+        created_from: query.start_date.map(|bound| bound.from(state.settings.timezone)),
+        created_to: query.end_date.map(|bound| bound.until(state.settings.timezone)),
+        updated_after: query.updated_after.map(|bound| bound.from(state.settings.timezone)),
         overdue_at: query.overdue.filter(|overdue| *overdue).map(|_| now),
         q: q.map(str::to_owned),
         escalation_level: query.escalation_level,
@@ -198,6 +203,7 @@ pub async fn get_complaint(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplaintEvent {
     pub id: Uuid,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub occurred_at: DateTime<Utc>,
     /// The staff member who acted; absent for the reporter and the system.
     pub actor_id: Option<Uuid>,
@@ -276,6 +282,7 @@ pub struct ReporterAccessView {
     pub complaint_id: Uuid,
     /// Who read it.
     pub user_id: Uuid,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub accessed_at: DateTime<Utc>,
 }
 

@@ -23,6 +23,7 @@ use crate::state::AppState;
 /// Accept a report, correcting what the reporter got wrong. Every field is optional.
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"category_id": "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f40", "note": "Sesuai kewenangan Dinas PUPR."}))]
 pub struct VerifyRequest {
     pub classification: Option<Classification>,
     /// About misconduct of officials (only with `pengaduan`).
@@ -45,6 +46,7 @@ pub struct VerifyRequest {
 /// Ask the reporter for missing data.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Mohon lampirkan foto lokasi dan nama desa."}))]
 pub struct PostponeRequest {
     /// What is missing; shown to the reporter (with their secret).
     #[validate(length(min = 1, max = 1000))]
@@ -55,6 +57,7 @@ pub struct PostponeRequest {
 /// Close a report without follow-up.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "too_general", "note": "Tidak menyebut layanan atau lokasi."}))]
 pub struct ArchiveRequest {
     pub reason: ArchiveReason,
     /// The report this one repeats (required with `duplicate`, refused otherwise).
@@ -68,6 +71,7 @@ pub struct ArchiveRequest {
 /// Pass a report outside this Pemda's authority (bukan wewenang) to another agency.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"agency": "Balai Pelaksanaan Jalan Nasional Kalimantan Barat", "reason": "Jalan nasional, bukan kewenangan kabupaten."}))]
 pub struct ForwardRequest {
     /// The agency that is competent.
     #[validate(length(min = 1, max = 200), custom(function = "crate::api::validation::single_line"))]
@@ -241,6 +245,7 @@ pub async fn forward_complaint(
 /// Reopening a finished report.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Pelapor menyampaikan jalan kembali rusak."}))]
 pub struct ReopenRequest {
     #[validate(length(min = 1, max = 1000))]
     #[schema(min_length = 1, max_length = 1000, example = "Pelapor menyampaikan jalan rusak kembali.")]

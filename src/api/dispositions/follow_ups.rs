@@ -22,6 +22,7 @@ use crate::api::extract::Json;
 /// A follow-up to write.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Perbaikan dijadwalkan minggu depan oleh Bidang Bina Marga.", "visibility": "public", "final": false, "attachment_ids": ["01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f30"]}))]
 pub struct CreateFollowUpRequest {
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -82,6 +83,7 @@ pub async fn create_follow_up(
 /// Rejecting an answer.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Sebutkan tanggal perbaikan."}))]
 pub struct RejectRequest {
     /// What the operator must change.
     #[validate(length(min = 1, max = 1000))]

@@ -31,6 +31,7 @@ pub struct DispositionView {
     /// Whether the reporter's contact is shared with the unit.
     pub share_contact: bool,
     /// First answer due by.
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub due_at: DateTime<Utc>,
     /// Past due without an answer now.
     pub overdue: bool,
@@ -40,7 +41,9 @@ pub struct DispositionView {
     pub escalation_level: i16,
     /// Row version: the ETag, for `If-Match`.
     pub version: i32,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -86,9 +89,11 @@ pub struct FollowUpView {
     pub rejection_reason: Option<String>,
     pub created_by: Uuid,
     pub decided_by: Option<Uuid>,
+    #[serde(serialize_with = "crate::api::json_time::optional_instant")]
     pub decided_at: Option<DateTime<Utc>>,
     /// Row version: send it as `If-Match` (`"1"`) when deciding.
     pub version: i32,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
     /// Files on this follow-up (seen by whoever sees the disposition; on a published answer, by the reporter's
     /// handlers too).

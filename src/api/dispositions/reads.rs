@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -20,6 +19,7 @@ use crate::state::AppState;
 
 use super::{DispositionDetail, DispositionView, with_attachments};
 use crate::api::extract::Query;
+use crate::api::pagination::TimeBound;
 
 /// Filters of the disposition list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -35,10 +35,12 @@ pub struct DispositionListQuery {
     #[param(minimum = 0, maximum = 3)]
     pub escalation_level: Option<i16>,
     pub category_id: Option<Uuid>,
-    /// Sent at or after (RFC 3339).
-    pub start_date: Option<DateTime<Utc>>,
-    /// Sent before (RFC 3339).
-    pub end_date: Option<DateTime<Utc>>,
+    /// Sent at or after: an RFC 3339 date-time, or a date (from the start of that day in the Pemda's time zone).
+    #[param(value_type = Option<String>, example = "2026-11-01")]
+    pub start_date: Option<TimeBound>,
+    /// Sent before: an RFC 3339 date-time, or a date (through the end of that day).
+    #[param(value_type = Option<String>, example = "2026-11-30")]
+    pub end_date: Option<TimeBound>,
     /// Rows per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
@@ -85,8 +87,8 @@ pub async fn list_dispositions(
         overdue_at: query.overdue.filter(|o| *o).map(|_| now),
         escalation_level: query.escalation_level,
         category_id: query.category_id,
-        created_from: query.start_date,
-        created_to: query.end_date,
+        created_from: query.start_date.map(|bound| bound.from(state.settings.timezone)),
+        created_to: query.end_date.map(|bound| bound.until(state.settings.timezone)),
     };
     let mut conn = state.conn().await?;
     let rows = db::dispositions::list(&mut conn, &filter, page.after, page.fetch_limit()).await?;

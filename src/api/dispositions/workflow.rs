@@ -24,6 +24,7 @@ use crate::api::extract::Json;
 /// Sending a complaint to units.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_ids": ["01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f00"], "instruction": "Mohon ditindaklanjuti dan dilaporkan dalam 5 hari kerja.", "share_contact": false}))]
 pub struct DisposeRequest {
     /// Target units: OPDs or sub-units of the complaint's Pemda; only the Inspektorat for supervision complaints.
     #[validate(length(min = 1, max = 20))]
@@ -129,6 +130,7 @@ pub async fn accept_disposition(
 /// Returning a disposition.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "wrong_disposition", "note": "Jalan provinsi: kewenangan Dinas PUPR Provinsi."}))]
 pub struct ReturnRequest {
     pub reason: ReturnReason,
     #[validate(length(min = 1, max = 1000))]
@@ -171,6 +173,7 @@ pub async fn return_disposition(
 /// Delegating a disposition.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"sub_unit_id": "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f01"}))]
 pub struct DelegateRequest {
     /// An active sub-unit (bidang) of the OPD.
     pub sub_unit_id: Uuid,

@@ -84,7 +84,11 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = T::deserialize(strict::Strict(&mut deserializer)).map_err(|err| error::json_error(&err))?;
+    let value = serde_path_to_error::deserialize(strict::Strict(&mut deserializer)).map_err(|err| {
+        // The path's own text is `.` at the top and `a.b[2]` below; the problem names fields without the dot.
+        let path = err.path().to_string();
+        error::json_error_at(err.inner(), path.trim_start_matches('.'))
+    })?;
     deserializer.end().map_err(|err| error::json_error(&err))?;
     Ok(value)
 }
@@ -140,7 +144,14 @@ fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         fields.dedup_by(|a, b| a.field == b.field);
         return Err(ApiError::Validation(fields));
     }
-    serde_urlencoded::from_str(query).map_err(malformed)
+    let parameters = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(parameters).map_err(|err| {
+        let name = err.path().to_string();
+        ApiError::BadRequest {
+            code: "invalid_query",
+            detail: format!("the query parameter {} is malformed: {}", name.trim_start_matches('.'), err.inner()),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -205,6 +216,27 @@ mod tests {
         assert!(matches!(err, ApiError::BadRequest { code: "malformed_json", .. }), "{err:?}");
     }
 
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Channel {
+        Web,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Intake {
+        channel: Channel,
+        reporter: Option<Reporter>,
+    }
+
+    #[test]
+    fn a_wrong_value_is_named_by_its_path() {
+        let err = parse::<Intake>(br#"{"channel":"merpati"}"#).unwrap_err();
+        assert_eq!(fields(err), [("channel".to_owned(), "invalid_value".to_owned())]);
+        let err = parse::<Intake>(br#"{"channel":"web","reporter":{"name":7}}"#).unwrap_err();
+        assert_eq!(fields(err), [("reporter.name".to_owned(), "invalid_value".to_owned())]);
+    }
+
     #[test]
     fn trailing_garbage_is_malformed() {
         let err = parse::<Login>(br#"{"email":"a@b.id","password":"x"} {"#).unwrap_err();
@@ -223,6 +255,9 @@ mod tests {
         assert_eq!(fields(err), [("q".to_owned(), "control_character".to_owned())]);
         let fine: Search = parse_query("q=jalan+rusak&limit=5").unwrap();
         assert_eq!((fine.q.as_deref(), fine.limit), (Some("jalan rusak"), Some(5)));
-        assert!(matches!(parse_query::<Search>("limit=x"), Err(ApiError::BadRequest { code: "invalid_query", .. })));
+        let Err(ApiError::BadRequest { code: "invalid_query", detail }) = parse_query::<Search>("limit=x") else {
+            panic!("a malformed limit is a 400");
+        };
+        assert!(detail.contains("parameter limit"), "{detail}");
     }
 }

@@ -42,6 +42,7 @@ pub struct DeadlinePolicyView {
     pub valid_from: NaiveDate,
     /// Last day it applies; absent while open-ended.
     pub valid_to: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::api::json_time::instant")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -68,6 +69,7 @@ impl TryFrom<PolicyRow> for DeadlinePolicyView {
 /// A new policy version.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"classification": "pengaduan", "supervision": false, "verify_days": 2, "first_response_days": 5, "resolve_days": 14, "reporter_window_days": 10, "regulation": "Perbup Sekadau 12/2026 tentang SOP Pengaduan", "valid_from": "2027-01-01"}))]
 pub struct CreateDeadlinePolicyRequest {
     pub classification: Classification,
     /// Only with `pengaduan` (default false).

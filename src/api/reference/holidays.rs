@@ -50,6 +50,7 @@ pub struct HolidayQuery {
 /// A holiday to add.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"date": "2026-06-21", "kind": "local", "name": "Hari Jadi Kabupaten Sekadau", "source": "Keputusan Bupati Sekadau"}))]
 pub struct CreateHolidayRequest {
     #[schema(example = "2026-06-21")]
     pub date: NaiveDate,
@@ -90,6 +91,9 @@ pub async fn list_holidays(
     query: Query<HolidayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.year.unwrap_or_else(|| state.clock.now().with_timezone(&state.settings.timezone).year());
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::invalid_field("year", "out_of_range", "a year from 2000 to 2100"));
+    }
     let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else {
         return Err(ApiError::invalid_field("year", "out_of_range", "not a calendar year"));
     };

@@ -101,6 +101,7 @@ pub async fn list_regions(state: web::Data<AppState>, query: Query<PemdaQuery>) 
 /// A category to add.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "air-bersih", "name": "Air Bersih", "parent_id": "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f40"}))]
 pub struct CreateCategoryRequest {
     /// 1 to 40 of a-z, 0-9, `-`, `_` (stored lower case), unique in the Pemda.
     #[schema(example = "air-bersih")]
@@ -116,6 +117,7 @@ pub struct CreateCategoryRequest {
 /// Changes to a category.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Air Bersih dan Sanitasi", "active": true}))]
 pub struct UpdateCategoryRequest {
     #[validate(length(min = 1, max = 120), custom(function = "crate::api::validation::single_line"))]
     #[schema(min_length = 1, max_length = 120)]
@@ -127,6 +129,7 @@ pub struct UpdateCategoryRequest {
 /// A region to add.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "desa", "code": "mungguk", "name": "Mungguk", "parent_id": "01938a6e-7c1d-7b3e-9f2a-5d4c3b2a1f40"}))]
 pub struct CreateRegionRequest {
     /// `kecamatan` or `desa`.
     #[schema(example = "desa")]
