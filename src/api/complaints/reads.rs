@@ -126,6 +126,9 @@ pub async fn list_complaints(
             })?,
         None => Vec::new(),
     };
+    if query.escalation_level.is_some_and(|level| !(0..=3).contains(&level)) {
+        return Err(ApiError::invalid_field("escalation_level", "out_of_range", "between 0 and 3"));
+    }
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if q.is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::invalid_field("q", "too_long", "a search has at most 200 characters"));
