@@ -114,8 +114,8 @@ impl Settings {
         let timezone: Tz = timezone_name
             .parse()
             .map_err(|_| anyhow::anyhow!("PENGADUAN_TIMEZONE {timezone_name:?} is not an IANA time zone"))?;
-        let jwt_secret = var("PENGADUAN_JWT_SECRET").map(Secret::new);
-        let reporter_key = var("PENGADUAN_REPORTER_KEY").map(Secret::new);
+        let jwt_secret = secret_var(&lookup, "PENGADUAN_JWT_SECRET")?;
+        let reporter_key = secret_var(&lookup, "PENGADUAN_REPORTER_KEY")?;
         for (name, secret) in [("PENGADUAN_JWT_SECRET", &jwt_secret), ("PENGADUAN_REPORTER_KEY", &reporter_key)] {
             if secret.as_ref().is_some_and(|secret| secret.expose().len() < 32) {
                 bail!("{name} must be at least 32 characters long");
@@ -123,7 +123,7 @@ impl Settings {
         }
 
         Ok(Self {
-            database_url: var("DATABASE_URL").map(Secret::new),
+            database_url: secret_var(&lookup, "DATABASE_URL")?,
             bind: var("PENGADUAN_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir: PathBuf::from(var("PENGADUAN_DATA_DIR").unwrap_or_else(|| "./data".into())),
             jwt_secret,
@@ -182,6 +182,26 @@ impl Settings {
     /// Public tracking lookups per client address.
     pub fn tracking_policy(&self) -> crate::domain::rate_limit::Policy {
         crate::domain::rate_limit::Policy { name: "tracking", quota: self.tracking_lookups_per_minute, window_secs: 60 }
+    }
+}
+
+/// A secret from the variable `name`, or from the file named by `name_FILE` (as Docker and Kubernetes secrets are
+/// mounted); setting both is a mistake worth refusing.
+pub fn secret_var(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> anyhow::Result<Option<Secret>> {
+    let direct = lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let file = lookup(&format!("{name}_FILE")).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    match (direct, file) {
+        (Some(_), Some(_)) => bail!("set {name} or {name}_FILE, not both"),
+        (Some(value), None) => Ok(Some(Secret::new(value))),
+        (None, Some(path)) => {
+            let value = std::fs::read_to_string(&path).with_context(|| format!("cannot read {name}_FILE {path}"))?;
+            let value = value.trim_end_matches(['\r', '\n']).to_owned();
+            if value.is_empty() {
+                bail!("{name}_FILE {path} is empty");
+            }
+            Ok(Some(Secret::new(value)))
+        }
+        (None, None) => Ok(None),
     }
 }
 
@@ -253,6 +273,27 @@ mod tests {
             let err = settings(&[(name, value)]).unwrap_err().to_string();
             assert!(err.contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn secrets_come_from_files_named_by_file_variables() {
+        let dir = std::env::temp_dir().join(format!("pengaduan-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("jwt");
+        std::fs::write(&key, "kunci-rahasia-yang-panjang-sekali-0123456789\n").unwrap();
+        let path = key.display().to_string();
+        let from_file =
+            Settings::from_lookup(|name| (name == "PENGADUAN_JWT_SECRET_FILE").then(|| path.clone())).unwrap();
+        assert_eq!(from_file.jwt_secret.unwrap().expose(), "kunci-rahasia-yang-panjang-sekali-0123456789");
+        let both = Settings::from_lookup(|name| match name {
+            "PENGADUAN_JWT_SECRET_FILE" => Some(path.clone()),
+            "PENGADUAN_JWT_SECRET" => Some("x".repeat(40)),
+            _ => None,
+        });
+        assert!(both.unwrap_err().to_string().contains("not both"));
+        let missing = Settings::from_lookup(|name| (name == "DATABASE_URL_FILE").then(|| "/nonexistent/db-url".into()));
+        assert!(missing.unwrap_err().to_string().contains("DATABASE_URL_FILE"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

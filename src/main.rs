@@ -38,6 +38,9 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Ask the running service (at PENGADUAN_BIND) whether it is ready: exit 0 when /ready answers 200, else 1. For
+    /// container health checks in images without curl.
+    Healthcheck,
     /// Create the demo Pemda, Kabupaten Sekadau, with its units and Rencana Aksi period; safe to run again.
     Seed,
     /// Manage Pemdas (provinces, regencies, cities).
@@ -136,6 +139,16 @@ async fn main() -> ExitCode {
             Err(err) => fail(err.into()),
         };
     }
+    if let Some(Command::Healthcheck) = cli.command {
+        let bind = std::env::var("PENGADUAN_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
+        return match pengaduan::startup::probe_readiness(&bind, std::time::Duration::from_secs(3)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("not ready: {err:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(err) => return fail(err),
@@ -171,7 +184,7 @@ async fn run_with_database(command: Command, settings: Settings, database: &Data
             let applied = migrations::run_pending(database.url.expose()).await?;
             eprintln!("{} migration(s) applied", applied.len());
         }
-        Command::Openapi => unreachable!("handled before the database opens"),
+        Command::Openapi | Command::Healthcheck => unreachable!("handled before the database opens"),
         Command::Seed => {
             migrations::run_pending(database.url.expose()).await?;
             let mut conn = connect(database).await?;
@@ -263,11 +276,13 @@ async fn connect(database: &Database) -> anyhow::Result<diesel_async::AsyncPgCon
     Ok(diesel_async::AsyncPgConnection::establish(database.url.expose()).await?)
 }
 
-/// Reads the password from PENGADUAN_PASSWORD, else from standard input (without echo on a terminal).
+/// Reads the password from PENGADUAN_PASSWORD (or the file PENGADUAN_PASSWORD_FILE names), else from standard input
+/// (without echo on a terminal).
 fn read_password() -> anyhow::Result<NewPassword> {
-    let raw = match std::env::var("PENGADUAN_PASSWORD") {
-        Ok(password) => password,
-        Err(_) => {
+    let configured = pengaduan::config::secret_var(&|name| std::env::var(name).ok(), "PENGADUAN_PASSWORD")?;
+    let raw = match configured {
+        Some(password) => password.expose().to_owned(),
+        None => {
             let stdin = std::io::stdin();
             let interactive = stdin.is_terminal();
             if interactive {

@@ -237,3 +237,32 @@ fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<Err
         ServiceResponse::new(request, response).map_body(|_, body| EitherBody::right(body)),
     ))
 }
+
+/// Asks the service listening at `bind` (an address as in `PENGADUAN_BIND`; a wildcard host means this machine)
+/// whether it is ready, with a plain HTTP/1.1 request: the container health check, with no HTTP client in the image.
+pub fn probe_readiness(bind: &str, timeout: std::time::Duration) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+
+    let mut address: SocketAddr =
+        bind.to_socket_addrs()?.next().ok_or_else(|| anyhow::anyhow!("{bind} names no address"))?;
+    if address.ip().is_unspecified() {
+        address.set_ip(if address.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let mut stream = TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(b"GET /ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut head = [0u8; 64];
+    let read = stream.read(&mut head)?;
+    let status_line = String::from_utf8_lossy(&head[..read]);
+    if status_line.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        anyhow::bail!("{} answered {}", address, status_line.lines().next().unwrap_or("nothing"))
+    }
+}

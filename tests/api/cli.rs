@@ -192,3 +192,40 @@ async fn without_database_url_the_service_runs_and_stops_its_own_postgresql() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("0 unit(s) created"), "the data survived the restarts");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test]
+async fn healthcheck_says_whether_the_service_is_ready() {
+    let app = spawn_app().await;
+    let port = app.address.rsplit(':').next().unwrap().to_owned();
+    let ready = tokio::task::spawn_blocking(move || {
+        pengaduan().arg("healthcheck").env("PENGADUAN_BIND", format!("0.0.0.0:{port}")).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(ready.status.success(), "{}", String::from_utf8_lossy(&ready.stderr));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let down = pengaduan().arg("healthcheck").env("PENGADUAN_BIND", closed.to_string()).output().unwrap();
+    assert!(!down.status.success(), "nothing listens there");
+    assert!(String::from_utf8_lossy(&down.stderr).contains("not ready"));
+}
+
+#[tokio::test]
+async fn passwords_may_come_from_a_file() {
+    let app = spawn_seeded_app().await;
+    let dir = std::env::temp_dir().join(format!("pengaduan-pw-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("password");
+    std::fs::write(&file, "sandi dari berkas rahasia\n").unwrap();
+    let output = pengaduan()
+        .args(["user", "create", "--email", "berkas@sekadaukab.go.id", "--name", "Berkas", "--role", "leader"])
+        .args(["--unit", "SKD"])
+        .env("PENGADUAN_PASSWORD_FILE", &file)
+        .env("DATABASE_URL", &app.database.url)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let login = app.login("berkas@sekadaukab.go.id", "sandi dari berkas rahasia").await;
+    assert_eq!(login.status(), StatusCode::OK, "the file's content, without its line break, is the password");
+}
