@@ -114,8 +114,8 @@ pub enum ApiError {
     /// 412: the `If-Match` version is not the current one.
     #[error("precondition failed")]
     PreconditionFailed {
-        /// The current ETag, so the client can re-read and retry.
-        current_etag: String,
+        /// The resource's current version: the problem gives it as an ETag, so the client can re-read and retry.
+        current_version: i32,
     },
     /// 413: the body, or what it unpacks to, is larger than this server accepts.
     #[error("payload too large: {0}")]
@@ -166,6 +166,21 @@ impl ApiError {
     /// 409 with a stable code.
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         Self::Conflict { code, detail: detail.into(), context: None }
+    }
+
+    /// 412: the caller's `If-Match` is not `current_version`.
+    pub fn stale(current_version: i32) -> Self {
+        Self::PreconditionFailed { current_version }
+    }
+
+    /// A rule of the domain said no to a change of a resource in `current_status`: a refused transition (409) says
+    /// the status it found, so the client can re-read and decide.
+    pub fn refused_in(err: DomainError, current_status: impl Serialize) -> Self {
+        let mut error = ApiError::from(err);
+        if let ApiError::Conflict { context, .. } = &mut error {
+            *context = serde_json::to_value(current_status).ok().map(|status| serde_json::json!({ "status": status }));
+        }
+        error
     }
 
     /// 422 with a single field error.
@@ -231,7 +246,9 @@ impl ApiError {
             },
             context: match self {
                 ApiError::Conflict { context, .. } => context.clone(),
-                ApiError::PreconditionFailed { current_etag } => Some(serde_json::json!({ "etag": current_etag })),
+                ApiError::PreconditionFailed { current_version } => {
+                    Some(serde_json::json!({ "etag": crate::api::etag::format(*current_version) }))
+                }
                 _ => None,
             },
         }

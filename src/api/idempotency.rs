@@ -169,14 +169,12 @@ pub async fn idempotent(
 
 /// Who the key belongs to: the user of a valid access token, or the client address.
 fn scope_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
-    match req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        Some(value) => {
-            let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
-            let claims = state.access_tokens.verify(token.trim()).ok()?;
-            Some(format!("user:{}", claims.sub))
-        }
-        None => Some(format!("public:{}", super::client_ip(req.request(), &state.settings))),
+    if !req.headers().contains_key(header::AUTHORIZATION) {
+        return Some(format!("public:{}", super::client_ip(req.request(), &state.settings)));
     }
+    let token = super::extract::bearer_token(req.request()).ok()?;
+    let claims = state.access_tokens.verify(&token).ok()?;
+    Some(format!("user:{}", claims.sub))
 }
 
 async fn read_body(mut payload: Payload, limit: usize) -> Result<web::Bytes, ApiError> {

@@ -1,12 +1,12 @@
-//! Who is calling and what they may do: password hashing, tokens, the [`extractor::AuthUser`] extractor, permission
-//! guards and login throttling.
+//! Who is calling and what they may do: password hashing, tokens, the [`AuthUser`] the rest of the service sees, and
+//! permission guards. Nothing here knows HTTP: `api::extract` reads the bearer token and `services::auth` checks it.
 
-pub mod extractor;
+pub mod caller;
 pub mod guards;
 pub mod keys;
 pub mod password;
 pub mod session_cache;
 pub mod tokens;
 
-pub use extractor::AuthUser;
+pub use caller::AuthUser;
 pub use guards::{Action, Reach};

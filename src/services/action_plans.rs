@@ -106,7 +106,7 @@ pub async fn update_period(
     conn.transaction(async |conn| {
         let updated = db::action_plans::update_period(conn, id, expected_version, &changes)
             .await?
-            .ok_or_else(|| ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) })?;
+            .ok_or_else(|| ApiError::stale(current.version))?;
         db::audit::record(conn, NewAuditEvent::new(Some(actor.id.0), "action_plan_period", id, "updated", json!({})))
             .await?;
         Ok(updated)
@@ -263,7 +263,7 @@ async fn editable(
     if let Some(version) = expected_version
         && version != plan.version
     {
-        return Err(ApiError::PreconditionFailed { current_etag: crate::api::etag::format(plan.version) });
+        return Err(ApiError::stale(plan.version));
     }
     let status: PlanStatus = plan.status.parse()?;
     if !status.is_editable() {
@@ -504,7 +504,7 @@ pub async fn review(
         if let Some(version) = expected_version
             && version != plan.version
         {
-            return Err(ApiError::PreconditionFailed { current_etag: crate::api::etag::format(plan.version) });
+            return Err(ApiError::stale(plan.version));
         }
         let mut status: PlanStatus = plan.status.parse()?;
         if status == PlanStatus::Submitted {
@@ -616,7 +616,7 @@ pub async fn send(
         if let Some(version) = expected_version
             && version != plan.version
         {
-            return Err(ApiError::PreconditionFailed { current_etag: crate::api::etag::format(plan.version) });
+            return Err(ApiError::stale(plan.version));
         }
         let from: PlanStatus = plan.status.parse()?;
         let to = action_plan::transition(from, PlanAction::Send)?;

@@ -7,13 +7,14 @@ use serde_json::json;
 use super::blocking;
 use super::rate_limits::Metered;
 use crate::auth::session_cache::SessionCache;
-use crate::auth::tokens::{RefreshToken, hash_refresh_token};
+use crate::auth::tokens::{RefreshToken, TokenRejection, hash_refresh_token};
 use crate::auth::{AuthUser, password};
 use crate::db;
 use crate::db::sessions::RevokeReason;
 use crate::db::users::UserRow;
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::rate_limit::Hold;
+use crate::domain::role::Role;
 use crate::domain::user::{Email, NewPassword};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -236,4 +237,37 @@ pub async fn change_password(
 fn issue(state: &AppState, user: UserId, session: SessionId, refresh: RefreshToken) -> Result<IssuedTokens, ApiError> {
     let access_token = state.access_tokens.issue(user, session, Utc::now())?;
     Ok(IssuedTokens { access_token, expires_in: state.access_tokens.ttl().as_secs(), refresh_token: refresh.token })
+}
+
+/// The caller behind an access token: its signature and expiry checked, its session live, its account active; role,
+/// unit and Pemda as the database knows them now (or as remembered until the database reports a change).
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let claims = state.access_tokens.verify(token).map_err(|rejection| match rejection {
+        TokenRejection::Expired => ApiError::unauthorized("token_expired", "the access token has expired; refresh it"),
+        TokenRejection::Invalid => ApiError::unauthorized("invalid_token", "the access token is not valid"),
+    })?;
+    let user = match state.sessions.get(claims.sub, claims.sid) {
+        Some(user) => user,
+        None => {
+            let ticket = state.sessions.ticket();
+            let mut conn = state.conn().await?;
+            let user = db::users::find_session_user(&mut conn, claims.sub, claims.sid)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("session_revoked", "this session has ended; sign in again"))?;
+            state.sessions.remember(ticket, &user, claims.sid);
+            user
+        }
+    };
+    if !user.active {
+        return Err(ApiError::unauthorized("account_inactive", "this account is deactivated"));
+    }
+    let role = user.role.parse::<Role>().map_err(|err| ApiError::Internal(err.into()))?;
+    tracing::Span::current().record("user.id", tracing::field::display(user.id));
+    Ok(AuthUser {
+        id: UserId(user.id),
+        role,
+        unit_id: crate::domain::ids::UnitId(user.unit_id),
+        session_id: SessionId(claims.sid),
+        pemda_id: user.pemda_id.map(crate::domain::ids::UnitId),
+    })
 }

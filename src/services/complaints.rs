@@ -426,10 +426,11 @@ pub async fn supplement(
         if let Some(version) = expected_version
             && version != current.version
         {
-            return Err(ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) });
+            return Err(ApiError::stale(current.version));
         }
         let from: ComplaintStatus = current.status.parse()?;
-        let to = complaint::transition(from, ComplaintAction::Supplement).map_err(|err| with_status(err, from))?;
+        let to =
+            complaint::transition(from, ComplaintAction::Supplement).map_err(|err| ApiError::refused_in(err, from))?;
         if !attachment_ids.is_empty() {
             let existing = db::attachments::of_complaint(conn, current.id).await?.len();
             if existing + attachment_ids.len() > max_attachments {
@@ -523,14 +524,6 @@ impl WorkflowStep {
     }
 }
 
-fn with_status(err: crate::domain::DomainError, current: ComplaintStatus) -> ApiError {
-    let mut error = ApiError::from(err);
-    if let ApiError::Conflict { context, .. } = &mut error {
-        *context = Some(json!({ "status": current }));
-    }
-    error
-}
-
 /// Applies a workflow step to a complaint in the caller's reach. `expected_version` comes from `If-Match`.
 pub async fn apply(
     state: &AppState,
@@ -552,10 +545,10 @@ pub async fn apply(
         if let Some(version) = expected_version
             && version != current.version
         {
-            return Err(ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) });
+            return Err(ApiError::stale(current.version));
         }
         let from: ComplaintStatus = current.status.parse()?;
-        let to = complaint::transition(from, step.action()).map_err(|err| with_status(err, from))?;
+        let to = complaint::transition(from, step.action()).map_err(|err| ApiError::refused_in(err, from))?;
         let mut changes = ComplaintChanges { status: Some(to.as_str().into()), ..Default::default() };
         let mut details = json!({ "from": from, "to": to });
         match &step {

@@ -34,17 +34,9 @@ fn status_of(row: &DispositionRow) -> Result<DispositionStatus, ApiError> {
     Ok(row.status.parse()?)
 }
 
-fn conflict_with(err: crate::domain::DomainError, status: &str) -> ApiError {
-    let mut error = ApiError::from(err);
-    if let ApiError::Conflict { context, .. } = &mut error {
-        *context = Some(json!({ "status": status }));
-    }
-    error
-}
-
 fn complaint_step(current: &ComplaintRow, action: ComplaintAction) -> Result<ComplaintStatus, ApiError> {
     let from: ComplaintStatus = current.status.parse()?;
-    complaint::transition(from, action).map_err(|err| conflict_with(err, from.as_str()))
+    complaint::transition(from, action).map_err(|err| ApiError::refused_in(err, from.as_str()))
 }
 
 /// Writes one notification per active user of `units` holding one of `roles`.
@@ -215,9 +207,7 @@ pub async fn dispose(
 
 fn check_version(expected: Option<i32>, current: i32) -> Result<(), ApiError> {
     match expected {
-        Some(version) if version != current => {
-            Err(ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current) })
-        }
+        Some(version) if version != current => Err(ApiError::stale(current)),
         _ => Ok(()),
     }
 }
@@ -360,7 +350,7 @@ pub async fn act(
             DispositionStep::Return { .. } => DispositionAction::Return,
             DispositionStep::Delegate { .. } => DispositionAction::Delegate,
         };
-        let to = disposition::transition(from, action).map_err(|err| conflict_with(err, from.as_str()))?;
+        let to = disposition::transition(from, action).map_err(|err| ApiError::refused_in(err, from.as_str()))?;
         let mut changes = DispositionChanges { status: Some(to.as_str().into()), ..Default::default() };
         let mut details = json!({ "disposition_id": id, "unit_id": mine.unit_id, "from": from, "to": to });
         match &step {
@@ -569,7 +559,8 @@ pub async fn decide(
         let follow_up = db::dispositions::lock_follow_up(conn, follow_up_id).await?.ok_or_else(not_found)?;
         check_version(expected_version, follow_up.version)?;
         let from: FollowUpStatus = follow_up.status.parse()?;
-        let to = disposition::follow_up_transition(from, decision).map_err(|err| conflict_with(err, from.as_str()))?;
+        let to = disposition::follow_up_transition(from, decision)
+            .map_err(|err| ApiError::refused_in(err, from.as_str()))?;
         let decided =
             db::dispositions::decide_follow_up(conn, follow_up.id, to.as_str(), reason.as_deref(), actor.id.0, now)
                 .await?;
@@ -615,7 +606,7 @@ pub async fn decide(
                 .ok_or_else(|| ApiError::not_found("the disposition"))?;
             let from = entry.1;
             let completed = disposition::transition(from, DispositionAction::Complete)
-                .map_err(|err| conflict_with(err, from.as_str()))?;
+                .map_err(|err| ApiError::refused_in(err, from.as_str()))?;
             entry.1 = completed;
             disposition_changes.status = Some(completed.as_str().into());
             let details = json!({ "disposition_id": row.id, "unit_id": row.unit_id, "from": from, "to": completed });

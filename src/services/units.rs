@@ -97,9 +97,9 @@ pub async fn update_unit(
                 active: patch.active,
                 inspectorate: patch.inspectorate,
             };
-            let updated = db::units::update(conn, id.0, expected_version, &changes).await?.ok_or_else(|| {
-                ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) }
-            })?;
+            let updated = db::units::update(conn, id.0, expected_version, &changes)
+                .await?
+                .ok_or_else(|| ApiError::stale(current.version))?;
             let details = json!({ "changed": patch.changed_fields() });
             db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "unit", id.0, "updated", details))
                 .await?;

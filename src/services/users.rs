@@ -119,9 +119,9 @@ pub async fn update_user(
                 role: patch.role.map(|role| role.as_str().to_owned()),
                 active: patch.active,
             };
-            let updated = db::users::update(conn, id.0, expected_version, &changes).await?.ok_or_else(|| {
-                ApiError::PreconditionFailed { current_etag: crate::api::etag::format(current.version) }
-            })?;
+            let updated = db::users::update(conn, id.0, expected_version, &changes)
+                .await?
+                .ok_or_else(|| ApiError::stale(current.version))?;
             let details = json!({ "changed": patch.changed_fields() });
             db::audit::record(conn, db::audit::NewAuditEvent::new(Some(actor.id.0), "user", id.0, "updated", details))
                 .await?;

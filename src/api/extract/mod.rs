@@ -1,12 +1,16 @@
-//! The request extractors every handler uses for JSON bodies and query strings, in place of actix's own.
+//! The request extractors every handler uses: JSON bodies and query strings (in place of actix's own) and the signed-in
+//! caller ([`crate::auth::AuthUser`]).
 //!
 //! They add what actix's leave to chance: a JSON document nested deeper than any request needs is malformed (400); an
 //! array never stands where an object is expected (serde's derive would accept `["a@b.id", "pw"]` as a login); and no
 //! text, in a body or a query string, carries a control character (NUL made PostgreSQL fail the request with a 500).
 //! Refusals are 422 problems naming each offending field as the client wrote it (`reporter.name`, `rows[2].cells.x`).
 
+mod auth;
 mod json_text;
 mod strict;
+
+pub use auth::bearer_token;
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
