@@ -15,7 +15,6 @@ pub mod reference;
 pub mod seed;
 pub mod units;
 pub mod users;
-pub mod workbook;
 
 /// Runs CPU-heavy work (password hashing) off the async workers.
 pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {

@@ -195,7 +195,7 @@ pub struct DiffQuery {
     params(("id" = Uuid, Path, description = "Form id"), ("n" = i32, Path, description = "The newer version"), DiffQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Rows added, removed and changed", body = services::action_plans::VersionDiff),
+        (status = 200, description = "Rows added, removed and changed", body = crate::domain::action_plan::VersionDiff),
         (status = 404, description = "No such form or version", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -217,5 +217,5 @@ pub async fn get_action_plan_diff(
                 .ok_or_else(|| ApiError::not_found(format!("version {n}")))?,
         );
     }
-    Ok(HttpResponse::Ok().json(services::action_plans::diff(&versions[0].rows, &versions[1].rows)))
+    Ok(HttpResponse::Ok().json(crate::domain::action_plan::diff(&versions[0].rows, &versions[1].rows)))
 }

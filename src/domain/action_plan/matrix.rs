@@ -1,5 +1,5 @@
-//! Rencana Aksi: the matrix a period defines (columns are data, not code), the validation of the cells an OPD fills
-//! in, and the status machine of a form.
+//! The matrix a Rencana Aksi period defines: its columns are data, not code. Checking a matrix, and the cells an OPD
+//! fills in against it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::DomainError;
+use crate::domain::DomainError;
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -310,109 +310,6 @@ fn check_value(kind: ColumnType, value: &Value) -> Result<(), (&'static str, Str
     }
 }
 
-/// The last day of a quarter.
-pub fn quarter_end(year: i32, quarter: u8) -> Option<chrono::NaiveDate> {
-    let (month, day) = match quarter {
-        1 => (3, 31),
-        2 => (6, 30),
-        3 => (9, 30),
-        4 => (12, 31),
-        _ => return None,
-    };
-    chrono::NaiveDate::from_ymd_opt(year, month, day)
-}
-
-/// Whether a quarter's realisation may be recorded on `today`: not before the quarter starts, and not after its end
-/// plus `grace_days` (past quarters lock so reported progress cannot be rewritten).
-pub fn realisation_window(
-    year: i32,
-    quarter: u8,
-    today: chrono::NaiveDate,
-    grace_days: u32,
-) -> Result<(), DomainError> {
-    let end = quarter_end(year, quarter)
-        .ok_or_else(|| DomainError::invalid("quarter", "out_of_range", "quarters are 1 to 4"))?;
-    let start = chrono::NaiveDate::from_ymd_opt(year, u32::from(quarter) * 3 - 2, 1).unwrap_or(end);
-    if today < start {
-        return Err(DomainError::invalid("quarter", "not_started", "this quarter has not started yet"));
-    }
-    if today > end + chrono::Days::new(u64::from(grace_days)) {
-        return Err(DomainError::conflict(
-            "quarter_locked",
-            format!("the quarter closed on {end} and its grace period has passed"),
-        ));
-    }
-    Ok(())
-}
-
-/// The percent of a numeric annual target achieved by a realised value (cumulative within the year), rounded to one
-/// decimal; `None` when the target is missing or zero.
-pub fn percent_achieved(realised: f64, target: Option<f64>) -> Option<f64> {
-    let target = target.filter(|t| *t > 0.0)?;
-    Some(((realised / target) * 1000.0).round() / 10.0)
-}
-
-/// Where a quarter's realisation stands: recorded by the OPD, then verified (final) or returned for correction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RealisationStatus {
-    Recorded,
-    Verified,
-    Returned,
-}
-
-/// What can happen to a realisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RealisationAction {
-    /// The OPD records it or corrects it.
-    Record,
-    Verify,
-    Return,
-}
-
-impl RealisationStatus {
-    pub const ALL: [RealisationStatus; 3] = [Self::Recorded, Self::Verified, Self::Returned];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Recorded => "recorded",
-            Self::Verified => "verified",
-            Self::Returned => "returned",
-        }
-    }
-}
-
-impl std::str::FromStr for RealisationStatus {
-    type Err = DomainError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| DomainError::invalid("status", "unknown_value", format!("unknown realisation status {s:?}")))
-    }
-}
-
-/// The realisation lifecycle; `from` is `None` before the first record.
-pub fn realisation_transition(
-    from: Option<RealisationStatus>,
-    action: RealisationAction,
-) -> Result<RealisationStatus, DomainError> {
-    use RealisationAction as A;
-    use RealisationStatus as S;
-    match (from, action) {
-        (None | Some(S::Recorded | S::Returned), A::Record) => Ok(S::Recorded),
-        (Some(S::Recorded), A::Verify) => Ok(S::Verified),
-        (Some(S::Recorded), A::Return) => Ok(S::Returned),
-        (Some(S::Verified), A::Record) => {
-            Err(DomainError::conflict("realisation_verified", "a verified realisation is final"))
-        }
-        (from, _) => Err(DomainError::conflict(
-            "invalid_transition",
-            format!("a {} realisation cannot be reviewed", from.map_or("missing", S::as_str)),
-        )),
-    }
-}
-
 /// Checks a new order of a form's rows: it must name every current row exactly once, so a client working from a
 /// stale copy of the form cannot drop or duplicate rows by reordering.
 pub fn check_row_order(current: &[Uuid], requested: &[Uuid]) -> Result<(), DomainError> {
@@ -431,198 +328,15 @@ pub fn check_row_order(current: &[Uuid], requested: &[Uuid]) -> Result<(), Domai
     Ok(())
 }
 
-/// Where a form stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PlanStatus {
-    /// Being filled in by the OPD.
-    Draft,
-    /// Sent to the review team.
-    Submitted,
-    /// A reviewer opened it.
-    InReview,
-    /// A reviewer unit asked for changes.
-    RevisionRequested,
-    /// Every required reviewer unit approved the current version.
-    Approved,
-    /// The compiled plan was sent to KemenPAN-RB; locked.
-    Sent,
-}
-
-/// Something that happens to a form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanAction {
-    /// The OPD submits its form (again).
-    Submit,
-    /// The first reviewer opens it.
-    OpenReview,
-    /// A reviewer unit asks for changes.
-    RequestRevision,
-    /// The last required reviewer unit approves.
-    ApproveAll,
-    /// The admin records the letter to KemenPAN-RB.
-    Send,
-}
-
-impl PlanStatus {
-    /// Every status.
-    pub const ALL: [PlanStatus; 6] = [
-        PlanStatus::Draft,
-        PlanStatus::Submitted,
-        PlanStatus::InReview,
-        PlanStatus::RevisionRequested,
-        PlanStatus::Approved,
-        PlanStatus::Sent,
-    ];
-
-    /// The name used on the wire and in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanStatus::Draft => "draft",
-            PlanStatus::Submitted => "submitted",
-            PlanStatus::InReview => "in_review",
-            PlanStatus::RevisionRequested => "revision_requested",
-            PlanStatus::Approved => "approved",
-            PlanStatus::Sent => "sent",
-        }
-    }
-
-    /// Rows and cells may change only while the OPD holds the form.
-    pub fn is_editable(self) -> bool {
-        matches!(self, PlanStatus::Draft | PlanStatus::RevisionRequested)
-    }
-}
-
-impl std::str::FromStr for PlanStatus {
-    type Err = DomainError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PlanStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| DomainError::invalid("status", "unknown_value", format!("unknown form status {s:?}")))
-    }
-}
-
-impl PlanAction {
-    /// The action's name in the audit trail and in errors.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanAction::Submit => "submit",
-            PlanAction::OpenReview => "open_review",
-            PlanAction::RequestRevision => "request_revision",
-            PlanAction::ApproveAll => "approve",
-            PlanAction::Send => "send",
-        }
-    }
-}
-
-/// The status a form moves to when `action` happens in status `from`.
-pub fn transition(from: PlanStatus, action: PlanAction) -> Result<PlanStatus, DomainError> {
-    use PlanAction as A;
-    use PlanStatus as S;
-    match (from, action) {
-        (S::Draft | S::RevisionRequested, A::Submit) => Ok(S::Submitted),
-        (S::Submitted, A::OpenReview) => Ok(S::InReview),
-        (S::Submitted | S::InReview, A::RequestRevision) => Ok(S::RevisionRequested),
-        (S::Submitted | S::InReview, A::ApproveAll) => Ok(S::Approved),
-        (S::Approved, A::Send) => Ok(S::Sent),
-        _ => Err(DomainError::conflict(
-            "invalid_transition",
-            format!("a {} form cannot {}", from.as_str(), action.as_str()),
-        )),
-    }
-}
-
-/// The matrix of Sekadau's 2021-2024 plan: the columns a Rencana Aksi row usually holds (domain reference), and the
-/// five strategic focuses as template rows.
-pub fn sekadau_matrix() -> Matrix {
-    let column = |key: &str, label: &str, kind, required, repeat| Column {
-        key: key.into(),
-        label: label.into(),
-        kind,
-        required,
-        repeat,
-    };
-    use ColumnType::*;
-    let columns = vec![
-        column("strategic_focus", "Fokus Strategis", Text, true, Repeat::None),
-        column("action", "Aksi / Kegiatan", Text, true, Repeat::None),
-        column("indicator", "Indikator", Text, true, Repeat::None),
-        column("unit", "Satuan", Text, true, Repeat::None),
-        column("target", "Target", Integer, true, Repeat::PerYear),
-        column("output", "Output", Text, true, Repeat::None),
-        column("schedule", "Jadwal (Triwulan)", QuarterSet, true, Repeat::None),
-        column("person_in_charge", "Penanggung Jawab", Text, true, Repeat::None),
-        column("related_parties", "Pihak Terkait", Text, false, Repeat::None),
-        column("budget", "Anggaran (Rp)", Rupiah, false, Repeat::PerYear),
-        column("funding_source", "Sumber Dana", Text, false, Repeat::None),
-        column("evidence", "Bukti Dukung", UrlList, false, Repeat::None),
-        column("obstacles", "Kendala", Text, false, Repeat::None),
-        column("remarks", "Keterangan", Text, false, Repeat::None),
-    ];
-    let template = |focus: &str, action: &str, indicator: &str| {
-        BTreeMap::from([
-            ("strategic_focus".to_owned(), Value::from(focus)),
-            ("action".to_owned(), Value::from(action)),
-            ("indicator".to_owned(), Value::from(indicator)),
-        ])
-    };
-    Matrix {
-        columns,
-        template_rows: vec![
-            template("Kebijakan", "Menetapkan SOP pengelolaan pengaduan di OPD", "SOP ditetapkan"),
-            template("Kelembagaan/SDM", "Menunjuk admin dan pejabat penghubung", "SK penunjukan terbit"),
-            template("Sosialisasi", "Sosialisasi kanal pengaduan kepada masyarakat", "Jumlah kegiatan sosialisasi"),
-            template(
-                "Tindak Lanjut",
-                "Menindaklanjuti pengaduan tepat waktu",
-                "Persentase pengaduan selesai tepat waktu",
-            ),
-            template(
-                "Pemanfaatan Data",
-                "Menganalisis data pengaduan untuk perbaikan layanan",
-                "Laporan analisis per triwulan",
-            ),
-        ],
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::PlanAction as A;
-    use super::PlanStatus as S;
+    // Sekadau's matrix is the realistic fixture: it lives with the seed, the demo data it belongs to.
     use super::*;
+    use crate::services::seed::sekadau_matrix;
     use serde_json::json;
 
     fn cells(value: Value) -> BTreeMap<String, Value> {
         serde_json::from_value(value).unwrap()
-    }
-
-    #[test]
-    fn every_realisation_edge_and_every_forbidden_one() {
-        use RealisationAction as A;
-        use RealisationStatus as R;
-        let from_states = [None, Some(R::Recorded), Some(R::Verified), Some(R::Returned)];
-        for from in from_states {
-            for action in [A::Record, A::Verify, A::Return] {
-                let expected = match (from, action) {
-                    (None | Some(R::Recorded | R::Returned), A::Record) => Some(R::Recorded),
-                    (Some(R::Recorded), A::Verify) => Some(R::Verified),
-                    (Some(R::Recorded), A::Return) => Some(R::Returned),
-                    _ => None,
-                };
-                match expected {
-                    Some(to) => assert_eq!(realisation_transition(from, action), Ok(to), "{from:?} {action:?}"),
-                    None => assert!(realisation_transition(from, action).is_err(), "{from:?} {action:?}"),
-                }
-            }
-        }
-        assert!(matches!(
-            realisation_transition(Some(R::Verified), A::Record),
-            Err(DomainError::Conflict { code: "realisation_verified", .. })
-        ));
-        assert_eq!("returned".parse::<R>(), Ok(R::Returned));
     }
 
     #[test]
@@ -644,13 +358,6 @@ mod tests {
             let err = check_row_order(&[a, b, c], &bad).unwrap_err();
             assert!(matches!(err, DomainError::Invalid { code: "not_a_permutation", .. }), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_seeded_matrix_is_valid_and_its_template_rows_fit() {
-        let matrix = sekadau_matrix();
-        assert!(matrix.check(2021, 2024).is_ok());
-        assert_eq!(matrix.template_rows.len(), 5);
     }
 
     #[test]
@@ -745,63 +452,5 @@ mod tests {
         assert!(matrix.missing_required(2021, 2022, &full).is_empty());
         let blank = cells(json!({ "unit": " ", "schedule": [] }));
         assert!(matrix.missing_required(2021, 2021, &blank).iter().any(|e| e.cell == "unit"));
-    }
-
-    const EDGES: [(PlanStatus, PlanAction, PlanStatus); 9] = [
-        (S::Draft, A::Submit, S::Submitted),
-        (S::RevisionRequested, A::Submit, S::Submitted),
-        (S::Submitted, A::OpenReview, S::InReview),
-        (S::Submitted, A::RequestRevision, S::RevisionRequested),
-        (S::InReview, A::RequestRevision, S::RevisionRequested),
-        (S::Submitted, A::ApproveAll, S::Approved),
-        (S::InReview, A::ApproveAll, S::Approved),
-        (S::Approved, A::Send, S::Sent),
-        (S::Draft, A::Submit, S::Submitted),
-    ];
-
-    #[test]
-    fn every_form_edge_and_every_forbidden_one() {
-        let actions = [A::Submit, A::OpenReview, A::RequestRevision, A::ApproveAll, A::Send];
-        for from in PlanStatus::ALL {
-            for action in actions {
-                let expected = EDGES.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
-                match expected {
-                    Some(to) => assert_eq!(transition(from, action), Ok(to)),
-                    None => assert!(transition(from, action).is_err(), "{} --{}-->", from.as_str(), action.as_str()),
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn realisations_are_open_from_the_quarters_start_until_its_grace_period_ends() {
-        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert!(realisation_window(2024, 2, day(2024, 5, 10), 30).is_ok());
-        assert!(realisation_window(2024, 2, day(2024, 7, 30), 30).is_ok());
-        assert!(matches!(
-            realisation_window(2024, 2, day(2024, 7, 31), 30),
-            Err(DomainError::Conflict { code: "quarter_locked", .. })
-        ));
-        assert!(matches!(
-            realisation_window(2024, 3, day(2024, 6, 30), 30),
-            Err(DomainError::Invalid { code: "not_started", .. })
-        ));
-        assert!(realisation_window(2024, 5, day(2024, 6, 30), 30).is_err());
-        assert_eq!(quarter_end(2024, 4), Some(day(2024, 12, 31)));
-    }
-
-    #[test]
-    fn percent_achieved_needs_a_positive_target() {
-        assert_eq!(percent_achieved(3.0, Some(4.0)), Some(75.0));
-        assert_eq!(percent_achieved(1.0, Some(3.0)), Some(33.3));
-        assert_eq!(percent_achieved(5.0, Some(4.0)), Some(125.0));
-        assert_eq!(percent_achieved(1.0, Some(0.0)), None);
-        assert_eq!(percent_achieved(1.0, None), None);
-    }
-
-    #[test]
-    fn only_draft_and_revision_requested_forms_are_editable() {
-        let editable: Vec<_> = PlanStatus::ALL.into_iter().filter(|s| s.is_editable()).collect();
-        assert_eq!(editable, [S::Draft, S::RevisionRequested]);
     }
 }
