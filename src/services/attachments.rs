@@ -93,11 +93,16 @@ pub async fn download(
             (None, None) => return Err(not_found()),
         },
     }
+    let bytes = contents(state, &row).await?;
+    Ok((row, bytes))
+}
+
+/// The stored bytes of an attachment whose reading was allowed (storage is blocking file I/O).
+pub async fn contents(state: &AppState, row: &db::attachments::AttachmentRow) -> Result<Vec<u8>, ApiError> {
     let blobs = state.blobs.clone();
     let hash = row.sha256.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
+    Ok(tokio::task::spawn_blocking(move || blobs.get(&hash))
         .await
         .map_err(anyhow::Error::new)?
-        .map_err(anyhow::Error::new)?;
-    Ok((row, bytes))
+        .map_err(anyhow::Error::new)?)
 }

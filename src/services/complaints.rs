@@ -385,12 +385,7 @@ pub async fn reporter_attachment(
         return Err(not_found());
     }
     let row = found.attachments.into_iter().find(|a| a.id == attachment_id).ok_or_else(not_found)?;
-    let blobs = state.blobs.clone();
-    let hash = row.sha256.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
-        .await
-        .map_err(anyhow::Error::new)?
-        .map_err(anyhow::Error::new)?;
+    let bytes = super::attachments::contents(state, &row).await?;
     Ok((row, bytes))
 }
 

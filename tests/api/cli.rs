@@ -1,12 +1,12 @@
 //! The `pengaduan` binary itself: help, the OpenAPI printout, seeding, account management and the private PostgreSQL.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_seeded_app};
+use crate::helpers::{serve_binary, spawn_app, spawn_seeded_app};
 
 fn pengaduan() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pengaduan"));
@@ -154,22 +154,9 @@ async fn without_database_url_the_service_runs_and_stops_its_own_postgresql() {
     let pid_file = data_dir.join("postgres/cluster/postmaster.pid");
     assert!(!pid_file.exists(), "the private server stops when the command ends");
 
-    let mut server = pengaduan()
-        .arg("serve")
-        .env("PENGADUAN_DATA_DIR", &data_dir)
-        .env("PENGADUAN_BIND", "127.0.0.1:0")
-        .env("PENGADUAN_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let port = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
-        .find_map(|line| (line["message"] == "listening").then(|| line["port"].as_u64()).flatten())
-        .expect("the server says where it listens");
+    let mut command = pengaduan();
+    command.env("PENGADUAN_DATA_DIR", &data_dir);
+    let (mut server, port) = serve_binary(command);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let ready = client.get(format!("{base}/ready")).send().await.unwrap();
@@ -178,13 +165,7 @@ async fn without_database_url_the_service_runs_and_stops_its_own_postgresql() {
 
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
-    let status = tokio::task::spawn_blocking(move || {
-        let _drain = std::thread::spawn(move || lines.for_each(drop));
-        server.wait()
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let status = tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
     assert!(status.success(), "a clean shutdown: {status}");
     assert!(!pid_file.exists(), "the private server stopped with the service");
 

@@ -297,3 +297,26 @@ pub async fn eventually<F: std::future::Future<Output = bool>>(check: impl Fn() 
     }
     panic!("not within five seconds: {what}");
 }
+
+/// Starts `pengaduan serve` as `command` configures it (on port 0), and returns the process with the port it listens
+/// on; the rest of its log is drained in the background.
+pub fn serve_binary(mut command: std::process::Command) -> (std::process::Child, u16) {
+    use std::io::{BufRead, BufReader};
+    let mut server = command
+        .arg("serve")
+        .env("PENGADUAN_BIND", "127.0.0.1:0")
+        .env("PENGADUAN_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start pengaduan serve");
+    let mut lines = BufReader::new(server.stderr.take().expect("piped stderr")).lines();
+    let port = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
+        .find_map(|line| (line["message"] == "listening").then(|| line["port"].as_u64()).flatten())
+        .expect("the server says where it listens");
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, u16::try_from(port).expect("a port"))
+}

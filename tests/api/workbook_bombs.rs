@@ -3,8 +3,8 @@
 //! The server here is the real binary in a process of its own, so that its peak resident memory (`VmHWM` in
 //! `/proc/<pid>/status`) measures what the bombs cost it and nothing else the test binary does in parallel.
 
-use std::io::{BufRead, BufReader, Cursor, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::{Cursor, Write};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use pengaduan::domain::role::Role;
@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::action_plans::{open_form, period};
-use crate::helpers::{TestApp, TestUser, spawn_app_with, spawn_seeded_app};
+use crate::helpers::{TestApp, TestUser, serve_binary, spawn_app_with, spawn_seeded_app};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -155,27 +155,14 @@ struct Server {
 impl Server {
     fn start(app: &TestApp) -> Server {
         let data_dir = std::env::temp_dir().join(format!("pengaduan-bombs-{}", uuid::Uuid::now_v7().simple()));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pengaduan"))
-            .arg("serve")
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pengaduan"));
+        command
             .env("DATABASE_URL", &app.database.url)
             .env("PENGADUAN_DATA_DIR", &data_dir)
-            .env("PENGADUAN_BIND", "127.0.0.1:0")
             .env("PENGADUAN_JWT_SECRET", "test-signing-key-".repeat(4))
             .env("PENGADUAN_WORKERS", "1")
-            .env("PENGADUAN_RUN_JOBS", "false")
-            .env("PENGADUAN_LOG_FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let port = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
-            .find_map(|line| (line["message"] == "listening").then(|| line["port"].as_u64()).flatten())
-            .expect("the server says where it listens");
-        std::thread::spawn(move || lines.for_each(drop));
+            .env("PENGADUAN_RUN_JOBS", "false");
+        let (child, port) = serve_binary(command);
         Server { child, base: format!("http://127.0.0.1:{port}") }
     }
 
