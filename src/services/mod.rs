@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod auth;
 pub mod complaints;
 pub mod dispositions;
+pub mod notifications;
 pub mod pemda;
 pub mod rate_limits;
 pub mod reference;
