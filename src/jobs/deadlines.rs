@@ -14,12 +14,13 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::complaints::{ComplaintChanges, ComplaintRow};
-use crate::db::dispositions::{DispositionRow, EscalationRow, NotificationRow};
+use crate::db::dispositions::{DispositionRow, EscalationRow};
 use crate::db::schema::{complaints, dispositions, escalations};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::complaint::{self, ComplaintAction, ComplaintStatus};
 use crate::domain::disposition::{DeadlineScope, escalation_audience, escalation_level};
 use crate::domain::role::Role;
+use crate::services::notifications::{self, Notice};
 use crate::services::reference;
 use crate::state::AppState;
 
@@ -165,34 +166,29 @@ async fn escalate(
         named.dedup();
         let mut unnamed = db::dispositions::recipients(conn, &pemda_units, &role_names(audience.unnamed)).await?;
         unnamed.retain(|user| !named.contains(user));
-        let notice = |user_id: Uuid, named: bool| NotificationRow {
-            id: Uuid::now_v7(),
-            user_id,
-            kind: "escalation".into(),
-            complaint_id: named.then_some(complaint.id),
-            disposition_id: breach.disposition.filter(|_| named).map(|d| d.id),
+        let named_notice = Notice {
+            kind: "escalation",
+            message: format!(
+                "Pengaduan {}: tenggat {} terlewati (eskalasi tingkat {level})",
+                complaint.tracking_code, breach.deadline
+            ),
+            complaint_id: Some(complaint.id),
+            disposition_id: breach.disposition.map(|d| d.id),
             follow_up_id: None,
-            message: if named {
-                format!(
-                    "Pengaduan {}: tenggat {} terlewati (eskalasi tingkat {level})",
-                    complaint.tracking_code, breach.deadline
-                )
-            } else {
-                format!(
-                    "Satu pengaduan berkadar pengawasan melewati tenggat {} (eskalasi tingkat {level}); \
-                     Inspektorat menanganinya",
-                    breach.deadline
-                )
-            },
-            created_at: now,
-            read_at: None,
+            at: now,
         };
-        let notifications: Vec<NotificationRow> = named
-            .into_iter()
-            .map(|user| notice(user, true))
-            .chain(unnamed.into_iter().map(|user| notice(user, false)))
-            .collect();
-        db::dispositions::notify(conn, &notifications).await?;
+        let unnamed_notice = Notice {
+            message: format!(
+                "Satu pengaduan berkadar pengawasan melewati tenggat {} (eskalasi tingkat {level}); \
+                 Inspektorat menanganinya",
+                breach.deadline
+            ),
+            complaint_id: None,
+            disposition_id: None,
+            ..named_notice.clone()
+        };
+        notifications::notify_users(conn, &named, &named_notice).await?;
+        notifications::notify_users(conn, &unnamed, &unnamed_notice).await?;
         let details = json!({
             "deadline": breach.deadline, "level": level, "round": round,
             "disposition_id": breach.disposition.map(|d| d.id), "due_at": breach.due_at,

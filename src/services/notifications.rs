@@ -1,4 +1,5 @@
-//! Notifications: who hears of what, written in the caller's transaction, one row per recipient.
+//! Notifications: who hears of what, written in the caller's transaction, one row per recipient. The workflow services
+//! and the deadline job all write them here.
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -10,13 +11,14 @@ use crate::error::ApiError;
 
 /// What a notification says and what it is about.
 #[derive(Debug, Clone)]
-pub(crate) struct Notice<'a> {
+pub struct Notice<'a> {
     /// `disposition_received`, `answer_awaiting_approval`, ... (see the API's `NotificationView`).
     pub kind: &'a str,
     /// The text, in Indonesian.
     pub message: String,
-    /// The complaint it is about.
-    pub complaint_id: Uuid,
+    /// The complaint it is about; `None` when the reader may not know which (a leader told that a supervision
+    /// complaint is late).
+    pub complaint_id: Option<Uuid>,
     /// The disposition, when it is about one.
     pub disposition_id: Option<Uuid>,
     /// The follow-up, when it is about one.
@@ -33,16 +35,27 @@ pub(crate) async fn notify(
     notice: &Notice<'_>,
 ) -> Result<(), ApiError> {
     let users = db::dispositions::recipients(conn, units, roles).await?;
+    notify_users(conn, &users, notice).await
+}
+
+/// Writes one notification per user in `users`.
+pub(crate) async fn notify_users(
+    conn: &mut AsyncPgConnection,
+    users: &[Uuid],
+    notice: &Notice<'_>,
+) -> Result<(), ApiError> {
     let rows: Vec<NotificationRow> = users
-        .into_iter()
+        .iter()
+        .copied()
         .map(|user_id| NotificationRow {
             id: Uuid::now_v7(),
             user_id,
             kind: notice.kind.into(),
-            complaint_id: Some(notice.complaint_id),
+            complaint_id: notice.complaint_id,
             disposition_id: notice.disposition_id,
             follow_up_id: notice.follow_up_id,
-            message: notice.message.clone(),
+            // The column holds 500 characters; a quoted reason may be longer.
+            message: notice.message.chars().take(500).collect(),
             created_at: notice.at,
             read_at: None,
         })

@@ -118,7 +118,7 @@ pub async fn dispose(
             let notice = Notice {
                 kind: "disposition_received",
                 message,
-                complaint_id,
+                complaint_id: Some(complaint_id),
                 disposition_id: Some(row.id),
                 follow_up_id: None,
                 at: now,

@@ -11,7 +11,7 @@ use crate::db;
 use crate::db::attachments::AttachmentOwner;
 use crate::db::audit::NewAuditEvent;
 use crate::db::complaints::ComplaintChanges;
-use crate::db::dispositions::{DispositionChanges, FollowUpRow, NotificationRow};
+use crate::db::dispositions::{DispositionChanges, FollowUpRow};
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::disposition::{self, Decision, DispositionAction, DispositionStatus, FollowUpStatus, Visibility};
 use crate::domain::role::Role;
@@ -99,7 +99,7 @@ pub async fn add_follow_up(
             let notice = Notice {
                 kind: "answer_awaiting_approval",
                 message,
-                complaint_id: current.id,
+                complaint_id: Some(current.id),
                 disposition_id: Some(disposition_id),
                 follow_up_id: Some(follow_up.id),
                 at: now,
@@ -167,18 +167,15 @@ pub async fn decide(
                 current.tracking_code,
                 reason.clone().unwrap_or_default()
             );
-            let rows = vec![NotificationRow {
-                id: Uuid::now_v7(),
-                user_id: follow_up.created_by,
-                kind: "answer_rejected".into(),
+            let notice = Notice {
+                kind: "answer_rejected",
+                message,
                 complaint_id: Some(current.id),
                 disposition_id: Some(row.id),
                 follow_up_id: Some(follow_up.id),
-                message: message.chars().take(500).collect(),
-                created_at: now,
-                read_at: None,
-            }];
-            db::dispositions::notify(conn, &rows).await?;
+                at: now,
+            };
+            notify_users(conn, &[follow_up.created_by], &notice).await?;
             return Ok(decided);
         }
 
@@ -231,7 +228,7 @@ pub async fn decide(
             &Notice {
                 kind: "answer_published",
                 message,
-                complaint_id: current.id,
+                complaint_id: Some(current.id),
                 disposition_id: Some(row.id),
                 follow_up_id: Some(follow_up.id),
                 at: now,

@@ -29,7 +29,7 @@ use crate::domain::disposition::DispositionStatus;
 use crate::domain::ids::UnitId;
 use crate::domain::role::Role;
 use crate::error::ApiError;
-use crate::services::notifications::{Notice, notify, notify_pemda};
+use crate::services::notifications::{Notice, notify, notify_pemda, notify_users};
 /// Roles that work on dispositions sent to their unit.
 fn is_opd_role(role: Role) -> bool {
     matches!(role, Role::OpdOperator | Role::OpdOfficial)

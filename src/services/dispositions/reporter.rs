@@ -61,7 +61,7 @@ async fn reopen_dispositions(
             &Notice {
                 kind: "complaint_reopened",
                 message,
-                complaint_id: complaint.id,
+                complaint_id: Some(complaint.id),
                 disposition_id: Some(row.id),
                 follow_up_id: None,
                 at: now,

@@ -123,7 +123,7 @@ pub async fn act(
                     &Notice {
                         kind: "redisposition_needed",
                         message,
-                        complaint_id: current.id,
+                        complaint_id: Some(current.id),
                         disposition_id: Some(id),
                         follow_up_id: None,
                         at: now,
