@@ -70,3 +70,8 @@ pub async fn release(conn: &mut AsyncPgConnection, scope: &str, key: &str, only_
         diesel::delete(target).execute(conn).await.map(drop)
     }
 }
+
+/// Removes the keys (and the answers kept with them) taken before `before`; returns how many.
+pub async fn delete_before(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before))).execute(conn).await
+}

@@ -7,6 +7,7 @@ pub mod action_plans;
 pub mod attachments;
 pub mod audit;
 pub mod complaints;
+pub mod deadlines;
 pub mod dispositions;
 pub mod idempotency;
 pub mod local;
@@ -93,6 +94,31 @@ pub fn url_with_database(url: &str, name: &str) -> String {
 struct Exists {
     #[diesel(sql_type = Bool)]
     exists: bool,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Takes the session-level advisory lock `key` if no other session holds it: work that only one instance may do at a
+/// time (housekeeping) runs while it is held.
+pub async fn try_advisory_lock(conn: &mut AsyncPgConnection, key: i64) -> diesel::QueryResult<bool> {
+    let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .get_result(conn)
+        .await?;
+    Ok(locked.locked)
+}
+
+/// Releases the advisory lock `key` taken by [`try_advisory_lock`].
+pub async fn advisory_unlock(conn: &mut AsyncPgConnection, key: i64) -> diesel::QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Creates database `name` on the server of `admin_url` unless it exists; `template` clones another database.

@@ -126,3 +126,11 @@ pub async fn revoke_all_but(
         .execute(conn)
         .await
 }
+
+/// Removes refresh tokens that expired before `before`; returns how many.
+pub async fn delete_refresh_tokens_expired_before(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(before))).execute(conn).await
+}

@@ -6,8 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -15,7 +14,6 @@ use crate::db;
 use crate::db::audit::NewAuditEvent;
 use crate::db::complaints::{ComplaintChanges, ComplaintRow};
 use crate::db::dispositions::{DispositionRow, EscalationRow};
-use crate::db::schema::{complaints, dispositions, escalations};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::complaint::{self, ComplaintAction, ComplaintStatus};
 use crate::domain::disposition::{DeadlineScope, escalation_audience, escalation_level};
@@ -75,15 +73,7 @@ async fn auto_close(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow:
     loop {
         let batch = conn
             .transaction(async |conn| {
-                let due: Vec<ComplaintRow> = complaints::table
-                    .filter(complaints::status.eq(ComplaintStatus::AwaitingReporter.as_str()))
-                    .filter(complaints::reporter_reply_by.lt(now))
-                    .select(ComplaintRow::as_select())
-                    .limit(BATCH)
-                    .for_update()
-                    .skip_locked()
-                    .load(conn)
-                    .await?;
+                let due = db::deadlines::claim_unanswered(conn, now, BATCH).await?;
                 for row in &due {
                     let to = complaint::transition(ComplaintStatus::AwaitingReporter, ComplaintAction::AutoClose)?;
                     let changes = ComplaintChanges {
@@ -125,17 +115,8 @@ async fn escalate(
 ) -> anyhow::Result<(u8, usize)> {
     let complaint = breach.complaint;
     let round = complaint.reopen_count;
-    let mut query = escalations::table
-        .filter(escalations::complaint_id.eq(complaint.id))
-        .filter(escalations::deadline.eq(breach.deadline))
-        .filter(escalations::round.eq(round))
-        .select(diesel::dsl::max(escalations::level))
-        .into_boxed();
-    query = match breach.disposition {
-        Some(d) => query.filter(escalations::disposition_id.eq(d.id)),
-        None => query.filter(escalations::disposition_id.is_null()),
-    };
-    let recorded: Option<i16> = query.first(conn).await?;
+    let disposition_id = breach.disposition.map(|d| d.id);
+    let recorded = db::deadlines::recorded_level(conn, complaint.id, disposition_id, breach.deadline, round).await?;
     let recorded = u8::try_from(recorded.unwrap_or(0)).unwrap_or(0);
     let reached = escalation_level(calendars.of(conn, complaint.pemda_id).await?, breach.due_at, now);
     let mut new = 0;
@@ -214,19 +195,7 @@ async fn escalate_dispositions(
     loop {
         let (count, last) = conn
             .transaction(async |conn| {
-                let due: Vec<(DispositionRow, ComplaintRow)> = dispositions::table
-                    .inner_join(complaints::table)
-                    .filter(dispositions::status.eq_any(["sent", "accepted", "delegated"]))
-                    .filter(dispositions::due_at.lt(now))
-                    .filter(dispositions::first_answer_at.is_null())
-                    .filter(dispositions::id.gt(after))
-                    .order(dispositions::id)
-                    .select((DispositionRow::as_select(), ComplaintRow::as_select()))
-                    .limit(BATCH)
-                    .for_update()
-                    .skip_locked()
-                    .load(conn)
-                    .await?;
+                let due = db::deadlines::claim_overdue_dispositions(conn, now, after, BATCH).await?;
                 let mut recorded = 0;
                 for (disposition, complaint) in &due {
                     let breach = Breach {
@@ -238,11 +207,7 @@ async fn escalate_dispositions(
                     let (level, new) = escalate(conn, calendars, breach, now).await?;
                     recorded += new;
                     if i16::from(level) != disposition.escalation_level {
-                        // Not an edit of the disposition: its version (and so the OPD's If-Match) stays.
-                        diesel::update(dispositions::table.find(disposition.id))
-                            .set(dispositions::escalation_level.eq(i16::from(level)))
-                            .execute(conn)
-                            .await?;
+                        db::deadlines::set_disposition_level(conn, disposition.id, i16::from(level)).await?;
                     }
                 }
                 Ok::<_, anyhow::Error>((
@@ -270,20 +235,7 @@ async fn escalate_complaints(
     loop {
         let (count, last) = conn
             .transaction(async |conn| {
-                let due: Vec<ComplaintRow> = complaints::table
-                    .filter(
-                        complaints::status.eq("submitted").and(complaints::verify_by.lt(now)).or(complaints::status
-                            .ne_all(["archived", "forwarded", "finished", "awaiting_reporter", "postponed"])
-                            .and(complaints::resolve_by.lt(now))),
-                    )
-                    .filter(complaints::id.gt(after))
-                    .order(complaints::id)
-                    .select(ComplaintRow::as_select())
-                    .limit(BATCH)
-                    .for_update()
-                    .skip_locked()
-                    .load(conn)
-                    .await?;
+                let due = db::deadlines::claim_overdue_complaints(conn, now, after, BATCH).await?;
                 let mut recorded = 0;
                 for complaint in &due {
                     let mut highest = 0;
@@ -302,11 +254,7 @@ async fn escalate_complaints(
                         highest = highest.max(level);
                     }
                     if i16::from(highest) > complaint.escalation_level {
-                        // Not an edit of the complaint: its version (and so a user's If-Match) stays.
-                        diesel::update(complaints::table.find(complaint.id))
-                            .set(complaints::escalation_level.eq(i16::from(highest)))
-                            .execute(conn)
-                            .await?;
+                        db::deadlines::set_complaint_level(conn, complaint.id, i16::from(highest)).await?;
                     }
                 }
                 Ok::<_, anyhow::Error>((recorded, due.last().map(|c| c.id).filter(|_| due.len() == BATCH as usize)))

@@ -2,12 +2,9 @@
 //! shares them), stored idempotent responses older than a day, refresh tokens 30 days past their end, and rate-limit
 //! counters that no longer count.
 
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 
 use crate::db;
-use crate::db::schema::{idempotency_keys, refresh_tokens};
 use crate::state::AppState;
 
 /// Advisory lock key of this job ("pgd-hkp1").
@@ -28,24 +25,14 @@ pub struct HousekeepingReport {
     pub rate_limit_records: usize,
 }
 
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = Bool)]
-    locked: bool,
-}
-
 /// One run; `None` when another instance holds the lock.
 pub async fn run(state: &AppState) -> anyhow::Result<Option<HousekeepingReport>> {
     let mut conn = state.pool.get().await?;
-    let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-        .bind::<BigInt, _>(LOCK_KEY)
-        .get_result(&mut conn)
-        .await?;
-    if !locked.locked {
+    if !db::try_advisory_lock(&mut conn, LOCK_KEY).await? {
         return Ok(None);
     }
     let result = sweep(state, &mut conn).await;
-    diesel::sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(LOCK_KEY).execute(&mut conn).await?;
+    db::advisory_unlock(&mut conn, LOCK_KEY).await?;
     let report = result?;
     if report != HousekeepingReport::default() {
         tracing::info!(
@@ -75,11 +62,9 @@ async fn sweep(state: &AppState, conn: &mut AsyncPgConnection) -> anyhow::Result
             report.files += 1;
         }
     }
-    report.idempotency_keys =
-        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(day_ago))).execute(conn).await?;
+    report.idempotency_keys = db::idempotency::delete_before(conn, day_ago).await?;
     let long_expired = now - crate::auth::tokens::EXPIRED_REFRESH_TOKENS_KEPT;
-    report.refresh_tokens =
-        diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(long_expired))).execute(conn).await?;
+    report.refresh_tokens = db::sessions::delete_refresh_tokens_expired_before(conn, long_expired).await?;
     // Windows last an hour at most and failures count for the login window; a day is ample for both. A success is
     // kept as long as it makes its address a known one.
     report.rate_limit_records =
