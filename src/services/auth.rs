@@ -61,18 +61,18 @@ pub async fn login(state: &AppState, email: &str, password: String, client_ip: &
         let error = ApiError::TooManyRequests { retry_after_secs, detail: detail.into() };
         return Metered { result: Err(error), standing: Some(verdict.standing) };
     }
-    let result = check_password(state, &mut conn, email, password).await;
-    let recorded = match &result {
-        Ok(_) => db::rate_limits::record_sign_in_success(&mut conn, &account, client_ip, now).await,
-        Err(error) if error.code() == "invalid_credentials" => {
-            db::rate_limits::record_sign_in_failure(&mut conn, &account, client_ip, now, since).await
-        }
-        Err(_) => Ok(()),
-    };
-    let standing = match &result {
-        Ok(_) => policy.after_success(),
-        Err(error) if error.code() == "invalid_credentials" => policy.after_failure(&verdict.standing),
-        Err(_) => verdict.standing,
+    let (result, recorded, standing) = match check_password(state, &mut conn, email, password).await {
+        Ok(SignIn::Issued(tokens)) => (
+            Ok(tokens),
+            db::rate_limits::record_sign_in_success(&mut conn, &account, client_ip, now).await,
+            policy.after_success(),
+        ),
+        Ok(SignIn::WrongCredentials) => (
+            Err(invalid_credentials()),
+            db::rate_limits::record_sign_in_failure(&mut conn, &account, client_ip, now, since).await,
+            policy.after_failure(&verdict.standing),
+        ),
+        Err(error) => (Err(error), Ok(()), verdict.standing),
     };
     let result = match recorded {
         Ok(()) => result,
@@ -81,12 +81,19 @@ pub async fn login(state: &AppState, email: &str, password: String, client_ip: &
     Metered { result, standing: Some(standing) }
 }
 
+/// What the password said.
+enum SignIn {
+    Issued(IssuedTokens),
+    /// An unknown address or a wrong password, alike: a failure to count.
+    WrongCredentials,
+}
+
 async fn check_password(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     email: &str,
     password: String,
-) -> Result<IssuedTokens, ApiError> {
+) -> Result<SignIn, ApiError> {
     let user = match Email::parse(email) {
         Ok(email) => db::users::find_by_email(conn, email.as_str()).await?,
         Err(_) => None,
@@ -102,7 +109,7 @@ async fn check_password(
     .await?;
     let user = match user {
         Some(user) if matches => user,
-        _ => return Err(invalid_credentials()),
+        _ => return Ok(SignIn::WrongCredentials),
     };
     if !user.active {
         return Err(ApiError::unauthorized("account_inactive", "this account is deactivated"));
@@ -119,7 +126,7 @@ async fn check_password(
     })
     .await?;
     tracing::info!(user.id = %user.id, session.id = %session, "signed in");
-    issue(state, UserId(user.id), session, refresh)
+    issue(state, UserId(user.id), session, refresh).map(SignIn::Issued)
 }
 
 enum RefreshOutcome {
