@@ -311,3 +311,13 @@ pub async fn last_national_holiday(conn: &mut AsyncPgConnection, pemda_id: Uuid)
         .first(conn)
         .await
 }
+
+/// The latest national holiday or cuti bersama of every Pemda calendar that has one, in one pass.
+pub async fn last_national_holidays(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(Uuid, Option<NaiveDate>)>> {
+    holidays::table
+        .filter(holidays::kind.eq_any(["national", "cuti_bersama"]))
+        .group_by(holidays::pemda_id)
+        .select((holidays::pemda_id, diesel::dsl::max(holidays::date)))
+        .load(conn)
+        .await
+}
