@@ -136,6 +136,17 @@ impl ComplaintStatus {
     }
 }
 
+/// Whether a complaint in `status` is past one of its deadlines at `now`: still waiting for verification after
+/// `verify_by`, or still open after `resolve_by`. A closed complaint is never overdue.
+pub fn is_overdue(
+    status: ComplaintStatus,
+    verify_by: chrono::DateTime<chrono::Utc>,
+    resolve_by: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    !status.is_closed() && ((status.awaits_verification() && verify_by < now) || resolve_by < now)
+}
+
 wire_enum!(
     /// Why a report was archived.
     ArchiveReason {

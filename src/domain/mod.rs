@@ -12,6 +12,7 @@ pub mod disposition;
 pub mod holidays;
 pub mod ids;
 pub mod rate_limit;
+pub mod report;
 pub mod role;
 pub mod text;
 pub mod unit;

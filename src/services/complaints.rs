@@ -721,8 +721,7 @@ pub async fn read_reporter(
 
 /// Whether a complaint is past one of its deadlines at `now`.
 pub fn is_overdue(row: &ComplaintRow, now: DateTime<Utc>) -> bool {
-    let Ok(status) = row.status.parse::<ComplaintStatus>() else {
-        return false;
-    };
-    !status.is_closed() && ((status.awaits_verification() && row.verify_by < now) || row.resolve_by < now)
+    row.status
+        .parse::<ComplaintStatus>()
+        .is_ok_and(|status| crate::domain::complaint::is_overdue(status, row.verify_by, row.resolve_by, now))
 }
