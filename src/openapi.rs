@@ -35,6 +35,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "dispositions", description = "Complaints sent to OPDs, their follow-ups and approvals"),
         (name = "notifications", description = "What each user must hear about"),
         (name = "action plans", description = "Rencana Aksi: periods, forms, rows, submission, versions"),
+        (name = "reports", description = "Figures for leaders, regulators, OPDs and external systems; never a reporter"),
     ),
     servers((url = "/", description = "The service that serves this document")),
     components(schemas(Problem, FieldError)),

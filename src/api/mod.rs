@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod rate_limit;
 pub mod reference;
+pub mod reports;
 pub mod units;
 pub mod users;
 pub mod validation;
@@ -108,6 +109,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(action_plans::export_action_plan_matrix_xlsx)
             .service(action_plans::export_action_plan_matrix_csv)
             .service(action_plans::import_action_plan)
+            .service(reports::get_report_summary)
+            .service(reports::get_report_units)
+            .service(reports::get_report_categories)
+            .service(reports::get_report_regions)
+            .service(reports::get_report_trend)
+            .service(reports::get_report_backlog)
             .service(attachments::upload_attachment)
             .service(attachments::download_attachment),
     );

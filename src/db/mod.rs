@@ -15,6 +15,7 @@ pub mod migrations;
 pub mod page;
 pub mod rate_limits;
 pub mod reference;
+pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod units;

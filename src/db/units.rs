@@ -169,3 +169,15 @@ pub async fn pemdas(conn: &mut AsyncPgConnection) -> QueryResult<Vec<UnitRow>> {
         .load(conn)
         .await
 }
+
+/// The units directly below `parent` whose kind is one of `kinds`, by name: a Pemda's OPDs, a province's
+/// kabupaten/kota.
+pub async fn children_of_kind(conn: &mut AsyncPgConnection, parent: Uuid, kinds: &[&str]) -> QueryResult<Vec<UnitRow>> {
+    units::table
+        .filter(units::parent_id.eq(parent))
+        .filter(units::kind.eq_any(kinds))
+        .order((units::name, units::id))
+        .select(UnitRow::as_select())
+        .load(conn)
+        .await
+}

@@ -19,6 +19,18 @@ fn is_c0_or_del(c: char) -> bool {
     c < ' ' || c == '\u{7f}'
 }
 
+/// A CSV field: quoted when it holds a separator, a quote or a line break, and prefixed with `'` when it would start a
+/// formula in a spreadsheet.
+pub fn csv_field(text: &str) -> String {
+    // A text starting like a formula would run as one when the CSV is opened in a spreadsheet (CSV injection).
+    let text = &if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

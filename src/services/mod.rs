@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod pemda;
 pub mod rate_limits;
 pub mod reference;
+pub mod reports;
 pub mod seed;
 pub mod units;
 pub mod users;

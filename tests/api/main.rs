@@ -17,6 +17,7 @@ mod openapi;
 mod pemda;
 mod rate_limits;
 mod reference;
+mod reports;
 mod units;
 mod users;
 mod workbook_bombs;

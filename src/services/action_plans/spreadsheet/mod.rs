@@ -8,6 +8,7 @@
 
 mod bounded;
 
+use crate::domain::text::csv_field;
 use std::collections::BTreeMap;
 
 pub use bounded::{Limits, Refusal};
@@ -236,16 +237,6 @@ pub fn period_workbook(
         write_lines(sheet, &slots, lines, FIRST_DATA_ROW)?;
     }
     workbook.save_to_buffer()
-}
-
-fn csv_field(text: &str) -> String {
-    // A text starting like a formula would run as one when the CSV is opened in a spreadsheet (CSV injection).
-    let text = &if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 /// The same table as CSV (one header of machine keys, then the lines; `unit` first when several units are listed).

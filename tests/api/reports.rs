@@ -1,0 +1,373 @@
+//! Reports over a November worked out by hand: four reports filed on Monday 2 November 2026 (Wednesday 4 November a
+//! local holiday), one answered the next day after a reopen, one answered late, one archived, one never verified.
+//! The clock is set to that Monday, so the working days are the same whatever day the tests run.
+
+use chrono::{TimeZone, Utc};
+use chrono_tz::Asia::Pontianak;
+use pengaduan::domain::role::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::complaints::{filed, id_of, report};
+use crate::helpers::{TestApp, TestUser, assert_problem, spawn_app_with};
+
+async fn post(app: &TestApp, user: &TestUser, path: &str, body: Value) -> Value {
+    let response = app.authed(Method::POST, path, user).json(&body).send().await.unwrap();
+    assert!(response.status().is_success(), "POST {path}: {:?}", response.text().await);
+    response.json().await.unwrap()
+}
+
+async fn get(app: &TestApp, user: &TestUser, path: &str) -> Value {
+    let response = app.authed(Method::GET, path, user).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    response.json().await.unwrap()
+}
+
+/// Moves the app's clock to a local time in Sekadau (tokens keep the real time).
+fn set_clock(app: &TestApp, month: u32, day: u32, hour: u32) {
+    let target = Pontianak.with_ymd_and_hms(2026, month, day, hour, 0, 0).unwrap().with_timezone(&Utc);
+    app.state.clock.advance(target - app.state.clock.now());
+}
+
+struct November {
+    app: TestApp,
+    admin: TestUser,
+    pupr_operator: TestUser,
+}
+
+async fn reply(app: &TestApp, receipt: &Value, rating: u8, satisfied: bool) {
+    let code = receipt["tracking_code"].as_str().unwrap();
+    let response = app
+        .request(Method::POST, &format!("/api/v1/public/complaints/{code}/feedback"))
+        .header("x-reporter-secret", receipt["reporter_secret"].as_str().unwrap())
+        .json(&json!({ "rating": rating, "satisfied": satisfied }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn answer(app: &TestApp, operator: &TestUser, official: &TestUser, disposition: &str) {
+    let draft = post(
+        app,
+        operator,
+        &format!("/api/v1/dispositions/{disposition}/follow-ups"),
+        json!({
+            "body": "Jalan sudah diperbaiki.", "visibility": "public", "final": true
+        }),
+    )
+    .await;
+    post(app, official, &format!("/api/v1/follow-ups/{}/approve", draft["id"].as_str().unwrap()), json!({})).await;
+}
+
+async fn november() -> November {
+    let app = spawn_app_with(|s| s.run_jobs = false).await;
+    pengaduan::services::seed::seed(&mut app.conn().await).await.unwrap();
+    set_clock(&app, 11, 2, 8);
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let pupr_operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
+    let pupr_official = app.user(Role::OpdOfficial, "SKD-PUPR").await;
+    let dinkes_operator = app.user(Role::OpdOperator, "SKD-DINKES").await;
+    post(&app, &admin, "/api/v1/holidays", json!({ "date": "2026-11-04", "name": "Libur daerah" })).await;
+
+    let mut body = report();
+    body["incident_date"] = json!("2026-10-30");
+    let receipts =
+        [filed(&app, &body).await, filed(&app, &body).await, filed(&app, &body).await, filed(&app, &body).await];
+    let mut ids = Vec::new();
+    for receipt in &receipts {
+        ids.push(id_of(&app, receipt).await);
+    }
+    let (a, b, c) = (ids[0], ids[1], ids[2]);
+    for id in [a, b] {
+        post(&app, &admin, &format!("/api/v1/complaints/{id}/verify"), json!({})).await;
+    }
+    post(&app, &admin, &format!("/api/v1/complaints/{c}/archive"), json!({ "reason": "spam", "note": "Iklan." })).await;
+    let (pupr, dinkes) = (app.unit_id("SKD-PUPR").await, app.unit_id("SKD-DINKES").await);
+    let to_a = post(
+        &app,
+        &admin,
+        &format!("/api/v1/complaints/{a}/dispositions"),
+        json!({
+            "unit_ids": [pupr, dinkes], "instruction": "Mohon ditindaklanjuti."
+        }),
+    )
+    .await;
+    let to_b = post(
+        &app,
+        &admin,
+        &format!("/api/v1/complaints/{b}/dispositions"),
+        json!({
+            "unit_ids": [pupr], "instruction": "Mohon ditindaklanjuti."
+        }),
+    )
+    .await;
+    let of = |sent: &Value, unit: Uuid| {
+        sent.as_array().unwrap().iter().find(|d| d["unit_id"] == unit.to_string()).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a_pupr, a_dinkes, b_pupr) = (of(&to_a, pupr), of(&to_a, dinkes), of(&to_b, pupr));
+    post(
+        &app,
+        &dinkes_operator,
+        &format!("/api/v1/dispositions/{a_dinkes}/return"),
+        json!({
+            "reason": "wrong_disposition", "note": "Urusan jalan."
+        }),
+    )
+    .await;
+    for disposition in [&a_pupr, &b_pupr] {
+        post(&app, &pupr_operator, &format!("/api/v1/dispositions/{disposition}/accept"), json!({})).await;
+    }
+
+    // Tuesday: A answered, the reporter unhappy, answered again, the reporter satisfied.
+    set_clock(&app, 11, 3, 9);
+    answer(&app, &pupr_operator, &pupr_official, &a_pupr).await;
+    reply(&app, &receipts[0], 2, false).await;
+    answer(&app, &pupr_operator, &pupr_official, &a_pupr).await;
+    reply(&app, &receipts[0], 4, true).await;
+
+    // A day at a time to Monday 16 November, the deadline job running each day: B's disposition escalates.
+    for day in 4..=16 {
+        set_clock(&app, 11, day, 7);
+        pengaduan::jobs::deadlines::run(&app.state).await.unwrap();
+    }
+    set_clock(&app, 11, 16, 9);
+    answer(&app, &pupr_operator, &pupr_official, &b_pupr).await;
+    set_clock(&app, 11, 16, 12);
+    November { app, admin, pupr_operator }
+}
+
+#[tokio::test]
+async fn the_summary_of_november_matches_the_figures_worked_out_by_hand() {
+    let November { app, admin, .. } = november().await;
+    let summary = get(&app, &admin, "/api/v1/reports/summary?month=2026-11").await;
+
+    assert_eq!(summary["pemda"]["code"], "SKD");
+    assert_eq!(summary["period"], json!({ "from": "2026-11-01", "to": "2026-11-30" }));
+    assert_eq!(
+        [&summary["received"], &summary["verified"], &summary["answered"], &summary["resolved"], &summary["finished"]],
+        [&json!(4), &json!(2), &json!(2), &json!(2), &json!(1)]
+    );
+    assert_eq!(summary["follow_up_rate"], 100.0);
+    assert_eq!(summary["by_classification"]["pengaduan"], 4);
+    assert_eq!(summary["by_channel"]["web"], 4);
+    assert_eq!(
+        summary["by_status"],
+        json!({
+            "submitted": 1, "postponed": 0, "verified": 0, "archived": 1, "forwarded": 0, "disposed": 0,
+            "in_progress": 0, "awaiting_reporter": 1, "finished": 1
+        })
+    );
+    assert_eq!(summary["by_category"], json!([{ "id": null, "count": 4 }]));
+    // Verification due Friday 6 November: A and B on time, D never verified; C archived, out of the count.
+    assert_eq!(
+        summary["deadlines"]["verify"],
+        json!({ "due": 3, "met": 2, "missed": 1, "pending": 0, "percent_met": 66.7 })
+    );
+    // First answer due Tuesday 10 November: A's on Tuesday 3, B's on Monday 16.
+    assert_eq!(
+        summary["deadlines"]["first_response"],
+        json!({ "due": 2, "met": 1, "missed": 1, "pending": 0, "percent_met": 50.0 })
+    );
+    // Resolution due Monday 23 November (14 working days): both in time.
+    assert_eq!(
+        summary["deadlines"]["resolve"],
+        json!({ "due": 2, "met": 2, "missed": 0, "pending": 0, "percent_met": 100.0 })
+    );
+    let zero = json!({ "count": 2, "mean": 0.0, "median": 0.0, "p90": 0 });
+    let one_and_nine = json!({ "count": 2, "mean": 5.0, "median": 5.0, "p90": 9 });
+    assert_eq!(summary["working_days"]["to_verify"], zero);
+    assert_eq!(summary["working_days"]["to_first_answer"], one_and_nine, "the holiday is not a working day");
+    assert_eq!(summary["working_days"]["to_resolve"], one_and_nine);
+    assert_eq!(summary["days_to_resolve"], one_and_nine);
+    assert_eq!(
+        summary["reporter"],
+        json!({
+            "answered": 2, "satisfied": 1, "not_satisfied": 0, "no_reply": 0, "average_rating": 4.0,
+            "reopened": 1, "reopen_rate": 50.0
+        })
+    );
+    assert_eq!(summary["closures"]["archived"], 1);
+    assert_eq!(summary["closures"]["archived_by_reason"]["spam"], 1);
+    assert_eq!(summary["closures"]["forwarded"], 0);
+    // B waits for its reporter, D for verification (overdue); both nine working days old.
+    assert_eq!(
+        summary["backlog"],
+        json!({
+            "open": 2, "overdue": 1, "by_age": { "0_5": 0, "6_14": 2, "15_60": 0, "over_60": 0 }
+        })
+    );
+
+    let october = get(&app, &admin, "/api/v1/reports/summary?month=2026-10").await;
+    assert_eq!(october["received"], 0);
+    assert_eq!(october["deadlines"]["verify"]["due"], 0);
+    assert_eq!(october["backlog"]["open"], 2, "the backlog is always as of now");
+}
+
+#[tokio::test]
+async fn each_opd_row_counts_its_dispositions_returns_and_escalations() {
+    let November { app, admin, .. } = november().await;
+    let report = get(&app, &admin, "/api/v1/reports/units?month=2026-11").await;
+    let row = |code: &str| report["rows"].as_array().unwrap().iter().find(|r| r["code"] == code).unwrap().clone();
+    let pupr = row("SKD-PUPR");
+    assert_eq!(
+        [&pupr["received"], &pupr["accepted"], &pupr["returned"], &pupr["delegated"], &pupr["completed"]],
+        [&json!(2), &json!(2), &json!(0), &json!(0), &json!(2)]
+    );
+    assert_eq!(
+        [&pupr["completed_on_time"], &pupr["answered_on_time"], &pupr["overdue"]],
+        [&json!(1), &json!(1), &json!(0)]
+    );
+    assert_eq!([&pupr["follow_up_rate"], &pupr["on_time_rate"]], [&json!(100.0), &json!(50.0)]);
+    assert_eq!(pupr["days_to_first_answer"], json!({ "count": 2, "mean": 5.0, "median": 5.0, "p90": 9 }));
+    // Due Tuesday 10 November: late from Wednesday 11 (level 1), three working days late on Friday 13 (level 2).
+    assert_eq!(pupr["escalations"], json!({ "level_1": 1, "level_2": 1, "level_3": 0 }));
+    let dinkes = row("SKD-DINKES");
+    assert_eq!(
+        [&dinkes["received"], &dinkes["accepted"], &dinkes["returned"], &dinkes["returned_wrong_disposition"]],
+        [&json!(1), &json!(0), &json!(1), &json!(1)]
+    );
+    assert_eq!([&dinkes["follow_up_rate"], &dinkes["on_time_rate"]], [&Value::Null, &Value::Null]);
+    let idle = row("SKD-DIKBUD");
+    assert_eq!(idle["received"], 0);
+
+    let csv = app.authed(Method::GET, "/api/v1/reports/units?month=2026-11&format=csv", &admin).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("unit_id,code,name,received,accepted,returned,"));
+    let pupr_line = lines.find(|l| l.contains("SKD-PUPR")).unwrap();
+    assert!(pupr_line.contains(",2,2,0,0,0,2,1,1,0,100,50,2,5,5,9,1,1,0"), "{pupr_line}");
+}
+
+#[tokio::test]
+async fn trend_categories_regions_and_backlog_answer_in_json_and_csv() {
+    let November { app, admin, .. } = november().await;
+    let trend = get(&app, &admin, "/api/v1/reports/trend?month=2026-11&interval=week").await;
+    let points: Vec<(String, i64, i64, i64, i64)> = trend["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let n = |k: &str| p[k].as_i64().unwrap();
+            (p["start"].as_str().unwrap().to_owned(), n("received"), n("verified"), n("first_answered"), n("resolved"))
+        })
+        .collect();
+    assert_eq!(
+        points[..4],
+        [
+            ("2026-10-26".to_owned(), 0, 0, 0, 0),
+            ("2026-11-02".to_owned(), 4, 2, 1, 1),
+            ("2026-11-09".to_owned(), 0, 0, 0, 0),
+            ("2026-11-16".to_owned(), 0, 0, 1, 1),
+        ]
+    );
+    let daily = app
+        .authed(Method::GET, "/api/v1/reports/trend?from=2026-11-01&to=2026-11-03&interval=day", &admin)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        daily,
+        "start,received,verified,first_answered,resolved\r\n2026-11-01,0,0,0,0\r\n2026-11-02,4,2,0,0\r\n2026-11-03,0,0,1,1\r\n"
+    );
+
+    let categories = get(&app, &admin, "/api/v1/reports/categories?month=2026-11").await;
+    let first = &categories["rows"][0];
+    assert_eq!((first["name"].as_str(), first["received"].as_i64()), (Some("Tanpa kategori"), Some(4)));
+    let regions = get(&app, &admin, "/api/v1/reports/regions?month=2026-11").await;
+    assert_eq!(regions["rows"][0]["received"], 4);
+
+    let backlog = get(&app, &admin, "/api/v1/reports/backlog").await;
+    assert_eq!(backlog["complaints"]["open"], 2);
+    assert!(backlog["units"].as_array().unwrap().iter().all(|u| u["open"] == 0), "every disposition is done");
+    let csv = app.authed(Method::GET, "/api/v1/reports/backlog?format=csv", &admin).send().await.unwrap();
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("unit_id,code,name,open,overdue,age_0_5,age_6_14,age_15_60,age_over_60\r\n,,Seluruh pengaduan,2,1,0,2,0,0\r\n"), "{text}");
+}
+
+#[tokio::test]
+async fn each_role_reads_what_the_roles_table_says() {
+    let November { app, admin, pupr_operator } = november().await;
+    let leader = app.user(Role::Leader, "SKD").await;
+    let inspector = app.user(Role::Inspector, "SKD-INSPEKTORAT").await;
+    for user in [&admin, &leader, &inspector] {
+        assert_eq!(get(&app, user, "/api/v1/reports/summary?month=2026-11").await["received"], 4);
+        assert!(get(&app, user, "/api/v1/reports/units?month=2026-11").await["rows"].as_array().unwrap().len() > 2);
+    }
+
+    // OPD staff: the Pemda's totals, and their own unit only.
+    assert_eq!(get(&app, &pupr_operator, "/api/v1/reports/summary?month=2026-11").await["received"], 4);
+    let units = get(&app, &pupr_operator, "/api/v1/reports/units?month=2026-11").await;
+    let codes: Vec<&str> = units["rows"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["SKD-PUPR"]);
+    let own = get(&app, &pupr_operator, "/api/v1/reports/categories?month=2026-11").await;
+    assert_eq!(own["unit_id"], app.unit_id("SKD-PUPR").await.to_string());
+    assert_eq!(own["rows"][0]["received"], 2, "A and B went to PUPR; C and D went nowhere");
+    let dinkes = app.unit_id("SKD-DINKES").await;
+    for path in ["summary", "units", "categories", "backlog"] {
+        let response = app
+            .authed(Method::GET, &format!("/api/v1/reports/{path}?unit_id={dinkes}"), &pupr_operator)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
+    // Another Pemda's reports are not Sekadau's to read, nor Sekadau's theirs.
+    let root = app.user(Role::SuperAdmin, "SKD").await;
+    let other =
+        post(&app, &root, "/api/v1/units", json!({ "kind": "regency", "code": "SGU", "name": "Kabupaten Sanggau" }))
+            .await;
+    let other_id = other["id"].as_str().unwrap();
+    let refused =
+        app.authed(Method::GET, &format!("/api/v1/reports/summary?pemda_id={other_id}"), &admin).send().await.unwrap();
+    assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let theirs = get(&app, &root, &format!("/api/v1/reports/summary?pemda_id={other_id}&month=2026-11")).await;
+    assert_eq!(theirs["received"], 0);
+
+    let anonymous = app.request(Method::GET, "/api/v1/reports/summary").send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn malformed_periods_and_filters_are_refused_by_field() {
+    let app = spawn_app_with(|s| s.run_jobs = false).await;
+    pengaduan::services::seed::seed(&mut app.conn().await).await.unwrap();
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    for (query, field) in [
+        ("month=2026-13", "month"),
+        ("quarter=2026-Q5", "quarter"),
+        ("year=1999", "year"),
+        ("from=2026-02-01&to=2026-01-01", "to"),
+        ("from=2026-01-01", "from"),
+        ("month=2026-11&year=2026", "period"),
+        ("interval=day", "interval"),
+        ("pemda_id=00000000-0000-0000-0000-000000000000", "pemda_id"),
+        ("category_id=00000000-0000-0000-0000-000000000000", "category_id"),
+        ("unit_id=00000000-0000-0000-0000-000000000000", "unit_id"),
+    ] {
+        let response =
+            app.authed(Method::GET, &format!("/api/v1/reports/summary?{query}"), &admin).send().await.unwrap();
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(crate::helpers::error_fields(&problem), [field], "{query}");
+    }
+    let response = app.authed(Method::GET, "/api/v1/reports/summary?format=csv", &admin).send().await.unwrap();
+    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let long = app.authed(Method::GET, "/api/v1/reports/trend?year=2026&interval=day", &admin).send().await.unwrap();
+    assert_eq!(long.status(), StatusCode::OK, "365 days fit a daily series");
+    let too_long = app
+        .authed(Method::GET, "/api/v1/reports/trend?from=2025-01-01&to=2026-06-30&interval=day", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(too_long, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
