@@ -94,6 +94,7 @@ impl Application {
             blobs: Arc::new(LocalDisk::new(settings.data_dir.join("attachments"))),
             clock: Clock::default(),
             sessions: Arc::default(),
+            statistics: Arc::default(),
             settings: Arc::new(settings),
         });
         tokio::spawn(session_cache::listen(state.sessions.clone(), database_url.clone()));

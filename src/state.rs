@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::sealing::Sealer;
+use crate::services::reports::public::StatisticsCache;
 use crate::storage::BlobStore;
 
 /// Shared application state, handed to handlers as `web::Data<AppState>`.
@@ -30,6 +31,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Live sessions remembered between requests.
     pub sessions: Arc<SessionCache>,
+    /// Public statistics computed in the last minute.
+    pub statistics: Arc<StatisticsCache>,
 }
 
 impl AppState {

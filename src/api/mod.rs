@@ -60,6 +60,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(complaints::public::get_public_complaint)
             .service(complaints::public::supplement_public_complaint)
             .service(complaints::public::download_public_attachment)
+            .service(reports::get_public_statistics)
             .service(complaints::intake::create_complaint)
             .service(complaints::reads::list_complaints)
             .service(complaints::reads::get_complaint)

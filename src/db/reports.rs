@@ -203,3 +203,29 @@ pub async fn escalations(
     );
     scoped(sql, scope).bind::<Timestamptz, _>(start).bind::<Timestamptz, _>(end).load(conn).await
 }
+
+/// Which units each complaint of a Pemda received within `[start, end)` went to (returned dispositions left out).
+pub async fn disposed_units(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> diesel::QueryResult<Vec<(Uuid, Uuid)>> {
+    #[derive(QueryableByName)]
+    struct Pair {
+        #[diesel(sql_type = SqlUuid)]
+        complaint_id: Uuid,
+        #[diesel(sql_type = SqlUuid)]
+        unit_id: Uuid,
+    }
+    let rows: Vec<Pair> = diesel::sql_query(
+        "SELECT DISTINCT d.complaint_id, d.unit_id FROM dispositions d JOIN complaints c ON c.id = d.complaint_id \
+         WHERE c.pemda_id = $1 AND c.created_at >= $2 AND c.created_at < $3 AND d.status <> 'returned'",
+    )
+    .bind::<SqlUuid, _>(pemda_id)
+    .bind::<Timestamptz, _>(start)
+    .bind::<Timestamptz, _>(end)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|pair| (pair.complaint_id, pair.unit_id)).collect())
+}

@@ -371,3 +371,69 @@ async fn malformed_periods_and_filters_are_refused_by_field() {
         .unwrap();
     assert_problem(too_long, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
+
+#[tokio::test]
+async fn public_statistics_need_no_sign_in_and_withhold_small_narrow_counts() {
+    let November { app, .. } = november().await;
+    let response =
+        app.request(Method::GET, "/api/v1/public/statistics?pemda_code=SKD&month=2026-11").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "public, max-age=60");
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let stats: Value = response.json().await.unwrap();
+    assert_eq!(stats["whole_months"], true);
+    assert_eq!(
+        stats["totals"],
+        json!({
+            "received": 4, "finished": 1, "follow_up_rate": 100.0, "median_days_to_resolve": 5.0, "suppressed": false
+        })
+    );
+    assert_eq!(
+        stats["by_month"],
+        json!([{
+            "month": "2026-11", "received": 4, "finished": 1, "follow_up_rate": 100.0, "median_days_to_resolve": 5.0,
+            "suppressed": false
+        }])
+    );
+    let unit = |name: &str| stats["by_unit"].as_array().unwrap().iter().find(|u| u["name"] == name).unwrap().clone();
+    // PUPR received two reports: too few to show in a cell that names one office.
+    let pupr = unit("Dinas Pekerjaan Umum dan Penataan Ruang");
+    assert_eq!(pupr["received"], Value::Null);
+    assert_eq!(pupr["finished"], Value::Null);
+    assert_eq!(pupr["follow_up_rate"], Value::Null);
+    assert_eq!(pupr["suppressed"], true);
+    let dinkes = unit("Dinas Kesehatan, Pengendalian Penduduk dan Keluarga Berencana");
+    assert_eq!((dinkes["received"].as_i64(), dinkes["suppressed"].as_bool()), (Some(0), Some(false)), "it returned it");
+    let text = serde_json::to_string(&stats).unwrap();
+    for private in ["Budi", "6109010101900001", "budi@example.com", "Jalan rusak", "tracking_code"] {
+        assert!(!text.contains(private), "{private} in the public statistics");
+    }
+
+    let again = app
+        .request(Method::GET, "/api/v1/public/statistics?pemda_code=SKD&month=2026-11")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let days: Value = app
+        .request(Method::GET, "/api/v1/public/statistics?pemda_code=SKD&from=2026-11-02&to=2026-11-03")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(days["whole_months"], false);
+    assert_eq!(days["totals"]["received"], 4, "three or more is shown");
+    assert_eq!(days["totals"]["finished"], Value::Null, "one finished report in two days is withheld");
+    assert_eq!(days["totals"]["suppressed"], true);
+
+    let unknown = app.request(Method::GET, "/api/v1/public/statistics?pemda_code=XXX").send().await.unwrap();
+    assert_problem(unknown, StatusCode::NOT_FOUND, "not_found").await;
+    let missing = app.request(Method::GET, "/api/v1/public/statistics?month=2026-11").send().await.unwrap();
+    assert_problem(missing, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let bad = app.request(Method::GET, "/api/v1/public/statistics?pemda_code=SKD&month=11").send().await.unwrap();
+    assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}

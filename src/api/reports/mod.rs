@@ -2,6 +2,7 @@
 //! per OPD, per category, per region, the trend and the backlog. Tabular reports also answer `text/csv`.
 
 mod csv;
+pub mod public;
 pub mod staff;
 
 use actix_web::HttpRequest;
@@ -16,6 +17,7 @@ use crate::domain::report::trend::Interval;
 use crate::error::ApiError;
 use crate::services::reports::{PemdaRef, Prepared, ReportRequest};
 
+pub use public::get_public_statistics;
 pub use staff::*;
 
 /// The scope and period of a report. The period is `from` and `to`, or one of `month`, `quarter`, `year`; with none,

@@ -5,6 +5,7 @@
 //! no complaint, user or reporter); OPD staff read the Pemda's totals and their own unit's figures.
 
 mod figures;
+pub mod public;
 
 pub use figures::{
     BacklogReport, CategoryRow, RegionRow, UnitBacklogRow, UnitReportRow, backlog, categories, regions, summary, trend,
