@@ -95,19 +95,22 @@ pub struct Published {
     pub etag: String,
 }
 
+/// A Pemda's code and the first and last dates of a period.
+type Key = (String, NaiveDate, NaiveDate);
+
 /// Answers computed lately, per process.
 #[derive(Default)]
 pub struct StatisticsCache {
-    entries: Mutex<HashMap<(String, NaiveDate, NaiveDate), (Instant, Published)>>,
+    entries: Mutex<HashMap<Key, (Instant, Published)>>,
 }
 
 impl StatisticsCache {
-    fn get(&self, key: &(String, NaiveDate, NaiveDate)) -> Option<Published> {
+    fn get(&self, key: &Key) -> Option<Published> {
         let entries = self.entries.lock().ok()?;
         entries.get(key).filter(|(at, _)| at.elapsed() < FRESH_FOR).map(|(_, published)| published.clone())
     }
 
-    fn put(&self, key: (String, NaiveDate, NaiveDate), published: Published) {
+    fn put(&self, key: Key, published: Published) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|_, (at, _)| at.elapsed() < FRESH_FOR);
             if entries.len() >= CAPACITY {
