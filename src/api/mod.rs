@@ -63,6 +63,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(reports::get_public_statistics)
             .service(complaints::intake::create_complaint)
             .service(complaints::reads::list_complaints)
+            .service(complaints::export::export_complaints_csv)
             .service(complaints::reads::get_complaint)
             .service(complaints::reads::list_complaint_events)
             .service(complaints::reads::get_complaint_reporter)

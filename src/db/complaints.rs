@@ -294,7 +294,112 @@ pub async fn list(
     after: Option<Keyset>,
     limit: i64,
 ) -> QueryResult<Vec<ComplaintRow>> {
-    let mut query = complaints::table.select(ComplaintRow::as_select()).into_boxed();
+    let mut query = filtered(complaints::table.select(ComplaintRow::as_select()).into_boxed(), filter);
+    macro_rules! keyset {
+        ($column:expr) => {{
+            if let Some(after) = after {
+                query = if descending {
+                    query.filter($column.lt(after.at).or($column.eq(after.at).and(complaints::id.lt(after.id))))
+                } else {
+                    query.filter($column.gt(after.at).or($column.eq(after.at).and(complaints::id.gt(after.id))))
+                };
+            }
+            query = if descending {
+                query.order(($column.desc(), complaints::id.desc()))
+            } else {
+                query.order(($column.asc(), complaints::id.asc()))
+            };
+        }};
+    }
+    match sort {
+        ComplaintSort::CreatedAt => keyset!(complaints::created_at),
+        ComplaintSort::UpdatedAt => keyset!(complaints::updated_at),
+        ComplaintSort::ResolveBy => keyset!(complaints::resolve_by),
+    }
+    with_literal_limit(query, limit).load(conn).await
+}
+
+/// What an export reads of one complaint: the dates of each step and its deadlines, never its text or its reporter.
+#[derive(Debug, Clone, Queryable)]
+pub struct ExportRow {
+    pub id: Uuid,
+    pub tracking_code: String,
+    pub created_at: DateTime<Utc>,
+    pub classification: String,
+    pub supervision: bool,
+    pub channel: String,
+    pub category_code: Option<String>,
+    pub region_code: Option<String>,
+    pub status: String,
+    pub verify_by: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub first_response_by: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolve_by: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub closed_reason: Option<String>,
+    pub archive_reason: Option<String>,
+    pub reopen_count: i32,
+    pub escalation_level: i16,
+    pub units: Option<String>,
+}
+
+/// One page of an export: the complaints of `filter` after `after`, oldest first.
+pub async fn export_page(
+    conn: &mut AsyncPgConnection,
+    filter: &ComplaintFilter,
+    after: Option<Keyset>,
+    limit: i64,
+) -> QueryResult<Vec<ExportRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Timestamptz};
+    let selection = (
+        complaints::id,
+        complaints::tracking_code,
+        complaints::created_at,
+        complaints::classification,
+        complaints::supervision,
+        complaints::channel,
+        sql::<Nullable<Text>>("(SELECT code FROM categories WHERE categories.id = complaints.category_id)"),
+        sql::<Nullable<Text>>("(SELECT code FROM regions WHERE regions.id = complaints.region_id)"),
+        complaints::status,
+        complaints::verify_by,
+        complaints::verified_at,
+        complaints::first_response_by,
+        complaints::first_response_at,
+        complaints::resolve_by,
+        // As the reports define resolution: the last final answer approved, once the reporter's turn has come.
+        sql::<Nullable<Timestamptz>>(
+            "(SELECT max(f.decided_at) FROM follow_ups f WHERE f.complaint_id = complaints.id AND f.final \
+             AND f.status = 'approved' AND complaints.status IN ('awaiting_reporter', 'finished'))",
+        ),
+        complaints::finished_at,
+        complaints::closed_reason,
+        complaints::archive_reason,
+        complaints::reopen_count,
+        complaints::escalation_level,
+        sql::<Nullable<Text>>(
+            "(SELECT string_agg(u.name, '; ' ORDER BY u.name) FROM dispositions d JOIN units u ON u.id = d.unit_id \
+             WHERE d.complaint_id = complaints.id AND d.status <> 'returned')",
+        ),
+    );
+    let mut query = filtered(complaints::table.select(selection).into_boxed(), filter);
+    if let Some(after) = after {
+        query = query.filter(
+            complaints::created_at
+                .gt(after.at)
+                .or(complaints::created_at.eq(after.at).and(complaints::id.gt(after.id))),
+        );
+    }
+    with_literal_limit(query.order((complaints::created_at.asc(), complaints::id.asc())), limit).load(conn).await
+}
+
+/// `query` narrowed by every condition of `filter`.
+fn filtered<'a, ST: 'a>(
+    mut query: complaints::BoxedQuery<'a, diesel::pg::Pg, ST>,
+    filter: &ComplaintFilter,
+) -> complaints::BoxedQuery<'a, diesel::pg::Pg, ST> {
     if let Some(pemda_ids) = &filter.pemda_ids {
         query = match pemda_ids.as_slice() {
             [single] => query.filter(complaints::pemda_id.eq(*single)),
@@ -346,28 +451,7 @@ pub async fn list(
             diesel::dsl::sql::<Bool>("search @@ websearch_to_tsquery('simple', ").bind::<Text, _>(q.clone()).sql(")"),
         );
     }
-    macro_rules! keyset {
-        ($column:expr) => {{
-            if let Some(after) = after {
-                query = if descending {
-                    query.filter($column.lt(after.at).or($column.eq(after.at).and(complaints::id.lt(after.id))))
-                } else {
-                    query.filter($column.gt(after.at).or($column.eq(after.at).and(complaints::id.gt(after.id))))
-                };
-            }
-            query = if descending {
-                query.order(($column.desc(), complaints::id.desc()))
-            } else {
-                query.order(($column.asc(), complaints::id.asc()))
-            };
-        }};
-    }
-    match sort {
-        ComplaintSort::CreatedAt => keyset!(complaints::created_at),
-        ComplaintSort::UpdatedAt => keyset!(complaints::updated_at),
-        ComplaintSort::ResolveBy => keyset!(complaints::resolve_by),
-    }
-    with_literal_limit(query, limit).load(conn).await
+    query
 }
 
 /// The stored response for an idempotency key, if any.

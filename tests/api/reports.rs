@@ -437,3 +437,59 @@ async fn public_statistics_need_no_sign_in_and_withhold_small_narrow_counts() {
     let bad = app.request(Method::GET, "/api/v1/public/statistics?pemda_code=SKD&month=11").send().await.unwrap();
     assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
+
+#[tokio::test]
+async fn the_complaint_export_streams_every_step_and_no_reporter() {
+    let November { app, admin, pupr_operator } = november().await;
+    let response = app.authed(Method::GET, "/api/v1/complaints/export.csv", &admin).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(
+        lines[0].starts_with("tracking_code,received_at,classification,supervision,channel,category,region,status,")
+    );
+    let field = |line: &str, name: &str| {
+        let index = lines[0].split(',').position(|h| h == name).unwrap();
+        line.split(',').nth(index).unwrap().to_owned()
+    };
+    let a = lines[1];
+    assert_eq!(field(a, "received_at"), "2026-11-02T08:00:00+07:00");
+    assert_eq!(field(a, "status"), "finished");
+    assert_eq!(
+        [field(a, "verified_on_time"), field(a, "first_response_on_time"), field(a, "resolved_on_time")],
+        ["yes", "yes", "yes"]
+    );
+    assert_eq!(field(a, "units"), "Dinas Pekerjaan Umum dan Penataan Ruang", "DINKES returned it");
+    assert_eq!(field(a, "reopen_count"), "1");
+    let b = lines[2];
+    assert_eq!([field(b, "first_response_on_time"), field(b, "resolved_on_time")], ["no", "yes"]);
+    let c = lines[3];
+    assert_eq!(
+        [field(c, "status"), field(c, "verified_on_time"), field(c, "archive_reason")],
+        ["archived".to_owned(), String::new(), "spam".to_owned()]
+    );
+    let d = lines[4];
+    assert_eq!(
+        [field(d, "status"), field(d, "verified_on_time"), field(d, "first_response_on_time")],
+        ["submitted".to_owned(), "no".to_owned(), String::new()]
+    );
+    for private in ["Budi", "6109010101900001", "budi@example.com", "081234567890", "Jalan rusak"] {
+        assert!(!text.contains(private), "{private} in the export");
+    }
+
+    let archived = app
+        .authed(Method::GET, "/api/v1/complaints/export.csv?status=archived", &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(archived.lines().count(), 2);
+    let refused = app.authed(Method::GET, "/api/v1/complaints/export.csv", &pupr_operator).send().await.unwrap();
+    assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let paged = app.authed(Method::GET, "/api/v1/complaints/export.csv?limit=5", &admin).send().await.unwrap();
+    assert_problem(paged, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}

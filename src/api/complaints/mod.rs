@@ -1,5 +1,6 @@
 //! Complaints over HTTP: intake (public and staff), public tracking, the verification workflow and staff reads.
 
+pub mod export;
 pub mod intake;
 pub mod public;
 pub mod reads;

@@ -93,6 +93,54 @@ fn position(row: &ComplaintRow, sort: ComplaintSort) -> Keyset {
     Keyset { at, id: row.id }
 }
 
+/// The list's filters as a query filter, within the caller's reach (403 for roles that may not read complaints).
+pub(super) fn filter_of(
+    query: &ComplaintListQuery,
+    user: &AuthUser,
+    state: &AppState,
+) -> Result<ComplaintFilter, ApiError> {
+    let statuses = match &query.status {
+        Some(list) => list
+            .split(',')
+            .map(|status| status.trim().parse::<ComplaintStatus>().map(|s| s.as_str().to_owned()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                ApiError::invalid_field("status", "unknown_value", "a status or a comma-separated list of statuses")
+            })?,
+        None => Vec::new(),
+    };
+    if query.escalation_level.is_some_and(|level| !(0..=3).contains(&level)) {
+        return Err(ApiError::invalid_field("escalation_level", "out_of_range", "between 0 and 3"));
+    }
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::invalid_field("q", "too_long", "a search has at most 200 characters"));
+    }
+    let mut pemda_ids = services::complaints::readable_pemdas(user)?;
+    if let Some(unit) = query.unit_id {
+        pemda_ids = Some(match pemda_ids {
+            Some(ids) => ids.into_iter().filter(|id| *id == unit).collect(),
+            None => vec![unit],
+        });
+    }
+    let now = state.clock.now();
+    Ok(ComplaintFilter {
+        pemda_ids,
+        statuses,
+        classification: query.classification.map(|c| c.as_str().to_owned()),
+        supervision: query.supervision,
+        channel: query.channel.map(|c| c.as_str().to_owned()),
+        category_id: query.category_id,
+        region_id: query.region_id,
+        created_from: query.start_date.map(|bound| bound.from(state.settings.timezone)),
+        created_to: query.end_date.map(|bound| bound.until(state.settings.timezone)),
+        updated_after: query.updated_after.map(|bound| bound.from(state.settings.timezone)),
+        overdue_at: query.overdue.filter(|overdue| *overdue).map(|_| now),
+        q: q.map(str::to_owned),
+        escalation_level: query.escalation_level,
+    })
+}
+
 /// List complaints.
 ///
 /// `admin` and `inspector` see the complaints of their Pemda, `super_admin` every Pemda's; other roles get 403 (OPD
@@ -116,47 +164,9 @@ pub async fn list_complaints(
     guards::require(user.role, Action::ReadComplaints)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let (sort, descending) = parse_sort(query.sort.as_deref())?;
-    let statuses = match &query.status {
-        Some(list) => list
-            .split(',')
-            .map(|status| status.trim().parse::<ComplaintStatus>().map(|s| s.as_str().to_owned()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| {
-                ApiError::invalid_field("status", "unknown_value", "a status or a comma-separated list of statuses")
-            })?,
-        None => Vec::new(),
-    };
-    if query.escalation_level.is_some_and(|level| !(0..=3).contains(&level)) {
-        return Err(ApiError::invalid_field("escalation_level", "out_of_range", "between 0 and 3"));
-    }
-    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if q.is_some_and(|q| q.chars().count() > 200) {
-        return Err(ApiError::invalid_field("q", "too_long", "a search has at most 200 characters"));
-    }
-    let mut conn = state.conn().await?;
-    let mut pemda_ids = services::complaints::readable_pemdas(&user)?;
-    if let Some(unit) = query.unit_id {
-        pemda_ids = Some(match pemda_ids {
-            Some(ids) => ids.into_iter().filter(|id| *id == unit).collect(),
-            None => vec![unit],
-        });
-    }
+    let filter = filter_of(&query, &user, &state)?;
     let now = state.clock.now();
-    let filter = ComplaintFilter {
-        pemda_ids,
-        statuses,
-        classification: query.classification.map(|c| c.as_str().to_owned()),
-        supervision: query.supervision,
-        channel: query.channel.map(|c| c.as_str().to_owned()),
-        category_id: query.category_id,
-        region_id: query.region_id,
-        created_from: query.start_date.map(|bound| bound.from(state.settings.timezone)),
-        created_to: query.end_date.map(|bound| bound.until(state.settings.timezone)),
-        updated_after: query.updated_after.map(|bound| bound.from(state.settings.timezone)),
-        overdue_at: query.overdue.filter(|overdue| *overdue).map(|_| now),
-        q: q.map(str::to_owned),
-        escalation_level: query.escalation_level,
-    };
+    let mut conn = state.conn().await?;
     let rows = db::complaints::list(&mut conn, &filter, sort, descending, page.after, page.fetch_limit()).await?;
     let timezone = state.settings.timezone;
     let views: Vec<(Keyset, ComplaintView)> = rows

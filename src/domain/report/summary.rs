@@ -177,6 +177,22 @@ pub fn kpis<'a>(calendar: &WorkingCalendar, complaints: impl IntoIterator<Item =
     }
 }
 
+/// Whether a complaint counts against its verification deadline: every complaint but one archived or forwarded
+/// without verification (that decision was the step). Only verified complaints count against the answer deadlines.
+pub fn owes_verification(status: ComplaintStatus, verified: bool) -> bool {
+    verified || !matches!(status, ComplaintStatus::Archived | ComplaintStatus::Forwarded)
+}
+
+/// Whether a step met its deadline: `Some(true)` done by it, `Some(false)` done after it or not done with the deadline
+/// past at `now`, `None` not done with the deadline still ahead.
+pub fn deadline_met(deadline: DateTime<Utc>, done_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<bool> {
+    match done_at {
+        Some(at) => Some(at <= deadline),
+        None if deadline < now => Some(false),
+        None => None,
+    }
+}
+
 /// Compliance with one deadline: `steps` holds, per complaint in the deadline's cohort, the deadline and when the step
 /// happened.
 pub fn compliance(
@@ -190,14 +206,9 @@ pub fn compliance(
         if !period.contains(due_date(calendar, deadline)) {
             continue;
         }
-        match done_at {
-            Some(at) => {
-                due += 1;
-                if at <= deadline {
-                    met += 1;
-                }
-            }
-            None if deadline < now => due += 1,
+        match deadline_met(deadline, done_at, now) {
+            Some(true) => (due, met) = (due + 1, met + 1),
+            Some(false) => due += 1,
             None => pending += 1,
         }
     }
@@ -261,9 +272,7 @@ pub fn summary(calendar: &WorkingCalendar, period: &Period, now: DateTime<Utc>, 
         }
     }
 
-    let closed_unverified = |c: &&ComplaintFacts| {
-        !(c.verified_at.is_none() && matches!(c.status, ComplaintStatus::Archived | ComplaintStatus::Forwarded))
-    };
+    let closed_unverified = |c: &&ComplaintFacts| owes_verification(c.status, c.verified_at.is_some());
     let deadlines = Deadlines {
         verify: compliance(
             calendar,

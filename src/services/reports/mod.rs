@@ -4,6 +4,7 @@
 //! a province's admins, leaders and inspectors also read the aggregates of the kabupaten/kota below it (reports carry
 //! no complaint, user or reporter); OPD staff read the Pemda's totals and their own unit's figures.
 
+pub mod export;
 mod figures;
 pub mod public;
 
