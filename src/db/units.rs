@@ -113,7 +113,8 @@ pub async fn ancestry(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec
     .await
 }
 
-/// The ids of `root` and of every unit below it.
+/// The ids of `root` and of every unit below it within its Pemda: the walk does not enter a Pemda hanging below
+/// (a province's kabupaten/kota are Pemdas of their own).
 pub async fn subtree_ids(conn: &mut AsyncPgConnection, root: Uuid) -> QueryResult<Vec<Uuid>> {
     #[derive(QueryableByName)]
     struct Id {
@@ -124,7 +125,8 @@ pub async fn subtree_ids(conn: &mut AsyncPgConnection, root: Uuid) -> QueryResul
         "WITH RECURSIVE down AS ( \
              SELECT id, 0 AS depth FROM units WHERE id = $1 \
              UNION ALL \
-             SELECT c.id, down.depth + 1 FROM units c JOIN down ON c.parent_id = down.id WHERE down.depth < 64 \
+             SELECT c.id, down.depth + 1 FROM units c JOIN down ON c.parent_id = down.id \
+             WHERE down.depth < 64 AND c.kind NOT IN ('province', 'regency', 'city') \
          ) SELECT id FROM down",
     )
     .bind::<SqlUuid, _>(root)
@@ -180,4 +182,13 @@ pub async fn children_of_kind(conn: &mut AsyncPgConnection, parent: Uuid, kinds:
         .select(UnitRow::as_select())
         .load(conn)
         .await
+}
+
+/// Hangs `id` below `parent` if it stands at the top of a tree; `false` when it already had a parent.
+pub async fn adopt_if_top(conn: &mut AsyncPgConnection, id: Uuid, parent: Uuid) -> QueryResult<bool> {
+    let moved = diesel::update(units::table.filter(units::id.eq(id)).filter(units::parent_id.is_null()))
+        .set(units::parent_id.eq(parent))
+        .execute(conn)
+        .await?;
+    Ok(moved == 1)
 }

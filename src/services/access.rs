@@ -7,6 +7,7 @@ use crate::auth::{AuthUser, Reach};
 use crate::db;
 use crate::domain::ids::UnitId;
 use crate::domain::role::Role;
+use crate::domain::unit::UnitKind;
 use crate::error::ApiError;
 
 /// The reach of `user`'s authority: everything, their Pemda's subtree, or their own unit's subtree.
@@ -33,8 +34,22 @@ pub fn home_pemda(user: &AuthUser) -> Result<UnitId, ApiError> {
         .ok_or_else(|| ApiError::Forbidden { code: "no_pemda", detail: "your unit does not belong to a Pemda".into() })
 }
 
-/// The ids of `unit` and its ancestors, nearest first.
+/// The ids of `unit` and its ancestors up to its own Pemda (included), nearest first. Authority never crosses a Pemda's
+/// border: every province, regency and city is its own Pemda, so a province's staff do not reach into the units of
+/// the kabupaten/kota below it (they see only their aggregates, in reports), and those never reach up.
 pub async fn ancestry_ids(conn: &mut AsyncPgConnection, unit: Uuid) -> Result<Vec<UnitId>, ApiError> {
+    let mut ids = Vec::new();
+    for row in db::units::ancestry(conn, unit).await? {
+        ids.push(UnitId(row.id));
+        if row.kind.parse::<UnitKind>().is_ok_and(UnitKind::is_pemda) {
+            break;
+        }
+    }
+    Ok(ids)
+}
+
+/// The ids of `unit` and every ancestor up to the root, across Pemdas (to refuse a cycle in the tree).
+pub async fn full_ancestry_ids(conn: &mut AsyncPgConnection, unit: Uuid) -> Result<Vec<UnitId>, ApiError> {
     Ok(db::units::ancestry(conn, unit).await?.into_iter().map(|row| UnitId(row.id)).collect())
 }
 

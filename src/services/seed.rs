@@ -1,7 +1,9 @@
-//! Demo data for a first installation: Kabupaten Sekadau as any Pemda is created (national deadline policies,
-//! holidays and categories, see [`super::pemda`]), plus what is Sekadau's own: its units, its kecamatan and its
-//! 2021-2024 Rencana Aksi period. Idempotent: running it again creates only what is missing and never overwrites what
-//! admins have edited since.
+//! Demo data for a first installation: Provinsi Kalimantan Barat with three of its kabupaten (Sekadau, Sanggau,
+//! Sintang), each provisioned as any Pemda is created (national deadline policies, holidays and categories, see
+//! [`super::pemda`]), plus what is Sekadau's own: its units, its kecamatan and its 2021-2024 Rencana Aksi period.
+//! Only Sekadau gets demo data; the province and the other two are there to be ranked and administered. Idempotent:
+//! running it again creates only what is missing and never overwrites what admins have edited since (an older Sekadau
+//! standing alone at the top is placed under the province).
 
 use std::collections::BTreeMap;
 
@@ -35,8 +37,18 @@ const KECAMATAN: [(&str, &str); 7] = [
 /// One unit of the seed: code, kind, full name, short name.
 type SeedUnit = (&'static str, UnitKind, &'static str, &'static str);
 
-/// The Pemda at the top of the seed.
+/// The province at the top of the seed.
+const PROVINCE: SeedUnit =
+    ("KALBAR", UnitKind::Province, "Pemerintah Provinsi Kalimantan Barat", "Provinsi Kalimantan Barat");
+
+/// The Pemda the demo data belongs to.
 const PEMDA: SeedUnit = ("SKD", UnitKind::Regency, "Pemerintah Kabupaten Sekadau", "Kabupaten Sekadau");
+
+/// Two more kabupaten of the province, without demo data of their own.
+const NEIGHBOURS: [SeedUnit; 2] = [
+    ("SAG", UnitKind::Regency, "Pemerintah Kabupaten Sanggau", "Kabupaten Sanggau"),
+    ("STG", UnitKind::Regency, "Pemerintah Kabupaten Sintang", "Kabupaten Sintang"),
+];
 
 /// Sekadau's complaint-handling units (Diskominfo as admin utama, the Inspektorat, the Rencana Aksi team's two
 /// Setda sections) and the eight OPDs targeted by the action plan.
@@ -76,14 +88,23 @@ pub struct SeedReport {
 pub async fn seed(conn: &mut AsyncPgConnection) -> Result<SeedReport, ApiError> {
     conn.transaction(async |conn| {
         let mut report = SeedReport::default();
-        let pemda_id = ensure_unit(conn, PEMDA, None, &mut report).await?;
+        let province_id = ensure_unit(conn, PROVINCE, None, &mut report).await?;
+        let pemda_id = ensure_unit(conn, PEMDA, Some(province_id), &mut report).await?;
+        // A Sekadau seeded before the province existed moves under it; one an admin placed elsewhere stays.
+        db::units::adopt_if_top(conn, pemda_id, province_id).await?;
         for unit in OPDS {
             ensure_unit(conn, unit, Some(pemda_id), &mut report).await?;
         }
-        let provisioned = super::pemda::provision(conn, pemda_id).await?;
-        report.categories_created = provisioned.categories;
-        report.holidays_created = provisioned.holidays;
-        report.policies_created = provisioned.policies;
+        let mut pemdas = vec![province_id, pemda_id];
+        for neighbour in NEIGHBOURS {
+            pemdas.push(ensure_unit(conn, neighbour, Some(province_id), &mut report).await?);
+        }
+        for pemda in pemdas {
+            let provisioned = super::pemda::provision(conn, pemda).await?;
+            report.categories_created += provisioned.categories;
+            report.holidays_created += provisioned.holidays;
+            report.policies_created += provisioned.policies;
+        }
         seed_regions(conn, pemda_id, &mut report).await?;
         seed_action_plan_period(conn, pemda_id, &mut report).await?;
         Ok(report)

@@ -87,7 +87,7 @@ pub async fn update_unit(
                 let kind: UnitKind = current.kind.parse()?;
                 check_placement(conn, &reach, kind, new_parent).await?;
                 if let Some(parent) = new_parent {
-                    unit::check_no_cycle(id, &access::ancestry_ids(conn, parent.0).await?)?;
+                    unit::check_no_cycle(id, &access::full_ancestry_ids(conn, parent.0).await?)?;
                 }
             }
             let changes = UnitChanges {

@@ -44,7 +44,7 @@ async fn seed_creates_the_reference_data_once() {
     let app = spawn_app().await;
     let first = pengaduan().arg("seed").env("DATABASE_URL", &app.database.url).output().unwrap();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert!(String::from_utf8_lossy(&first.stderr).contains("13 unit(s) created"));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("16 unit(s) created"));
     let second = pengaduan().arg("seed").env("DATABASE_URL", &app.database.url).output().unwrap();
     assert!(String::from_utf8_lossy(&second.stderr).contains("0 unit(s) created"));
     for code in pengaduan::services::seed::unit_codes() {

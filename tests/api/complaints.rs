@@ -9,6 +9,7 @@ use crate::helpers::{TestApp, TestUser, assert_problem, error_fields, spawn_app_
 /// A citizen's report with today's date.
 pub fn report() -> Value {
     json!({
+        "pemda_code": "SKD",
         "classification": "pengaduan",
         "title": "Jalan rusak di Desa Mungguk",
         "body": "Jalan utama desa berlubang besar sejak tiga bulan, membahayakan anak sekolah.",
@@ -457,7 +458,8 @@ async fn verifying_moves_a_report_once_and_refuses_stale_or_repeated_steps() {
 }
 
 async fn category(app: &TestApp, code: &str) -> Uuid {
-    let categories: Value = app.request(Method::GET, "/api/v1/categories").send().await.unwrap().json().await.unwrap();
+    let categories: Value =
+        app.request(Method::GET, "/api/v1/categories?pemda_code=SKD").send().await.unwrap().json().await.unwrap();
     categories.as_array().unwrap().iter().find(|c| c["code"] == code).unwrap()["id"].as_str().unwrap().parse().unwrap()
 }
 

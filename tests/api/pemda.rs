@@ -63,15 +63,15 @@ async fn a_pemda_created_through_the_api_takes_reports_at_once() {
 async fn the_command_line_creates_a_pemda_and_imports_the_next_decree() {
     let app = app().await;
     let created = pengaduan(&app)
-        .args(["pemda", "create", "--code", "kalbar", "--name", "Pemerintah Provinsi Kalimantan Barat"])
-        .args(["--kind", "province", "--short-name", "Provinsi Kalimantan Barat"])
+        .args(["pemda", "create", "--code", "kaltim", "--name", "Pemerintah Provinsi Kalimantan Timur"])
+        .args(["--kind", "province", "--short-name", "Provinsi Kalimantan Timur"])
         .output()
         .unwrap();
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     assert!(String::from_utf8_lossy(&created.stderr).contains("4 deadline policies"));
     let below = pengaduan(&app)
         .args(["pemda", "create", "--code", "SGU", "--name", "Pemerintah Kabupaten Sanggau", "--kind", "regency"])
-        .args(["--parent", "KALBAR"])
+        .args(["--parent", "KALTIM"])
         .output()
         .unwrap();
     assert!(below.status.success(), "{}", String::from_utf8_lossy(&below.stderr));
@@ -98,7 +98,7 @@ async fn the_command_line_creates_a_pemda_and_imports_the_next_decree() {
     assert!(short.headers()["calendar-warning"].to_str().unwrap().contains("ends on 2027-12-31"));
     let today = app.state.clock.now().date_naive();
     let warned = pengaduan::services::pemda::warn_about_short_calendars(&mut app.conn().await, today).await.unwrap();
-    assert_eq!(warned, 3, "Sekadau, Kalimantan Barat and Sanggau are all short");
+    assert_eq!(warned, 6, "the four seeded Pemdas, Kalimantan Timur and Sanggau are all short");
 
     let dir = std::env::temp_dir().join(format!("pengaduan-decree-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -121,7 +121,7 @@ async fn the_command_line_creates_a_pemda_and_imports_the_next_decree() {
     .unwrap();
     let imported = pengaduan(&app).args(["holidays", "import"]).arg(&decree).output().unwrap();
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-    assert!(String::from_utf8_lossy(&imported.stderr).contains("6 holiday(s) added to 3 Pemda calendar(s)"));
+    assert!(String::from_utf8_lossy(&imported.stderr).contains("12 holiday(s) added to 6 Pemda calendar(s)"));
     let again = pengaduan(&app).args(["holidays", "import", "--pemda", "SGU"]).arg(&decree).output().unwrap();
     assert!(String::from_utf8_lossy(&again.stderr).contains("0 holiday(s) added to 1 Pemda calendar(s); 2 already"));
     let _ = std::fs::remove_dir_all(&dir);

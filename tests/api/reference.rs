@@ -26,7 +26,8 @@ async fn intake_forms_read_categories_and_regions_without_signing_in() {
     let infrastruktur = categories.as_array().unwrap().iter().find(|c| c["code"] == "infrastruktur").unwrap();
     assert_eq!(jalan["parent_id"], infrastruktur["id"]);
 
-    let regions: Value = app.request(Method::GET, "/api/v1/regions").send().await.unwrap().json().await.unwrap();
+    let regions: Value =
+        app.request(Method::GET, "/api/v1/regions?pemda_code=SKD").send().await.unwrap().json().await.unwrap();
     let names: Vec<&str> = regions.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(names.len(), 7);
     assert!(names.contains(&"Sekadau Hilir") && names.contains(&"Belitang Hulu"));
@@ -245,7 +246,8 @@ async fn admins_add_categories_and_desa_and_retire_categories() {
         .unwrap();
     assert_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
 
-    let regions: Value = app.request(Method::GET, "/api/v1/regions").send().await.unwrap().json().await.unwrap();
+    let regions: Value =
+        app.request(Method::GET, "/api/v1/regions?pemda_code=SKD").send().await.unwrap().json().await.unwrap();
     let kecamatan = regions.as_array().unwrap().iter().find(|r| r["code"] == "sekadau-hilir").unwrap()["id"].clone();
     let desa = app
         .authed(Method::POST, "/api/v1/regions", &admin)
