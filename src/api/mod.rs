@@ -117,6 +117,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(reports::get_report_regions)
             .service(reports::get_report_trend)
             .service(reports::get_report_backlog)
+            .service(reports::get_report_rankings)
+            .service(reports::list_ranking_weights)
+            .service(reports::create_ranking_weights)
             .service(attachments::upload_attachment)
             .service(attachments::download_attachment),
     );

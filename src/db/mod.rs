@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod local;
 pub mod migrations;
 pub mod page;
+pub mod rankings;
 pub mod rate_limits;
 pub mod reference;
 pub mod reports;

@@ -149,6 +149,8 @@ pub struct DispositionFactsRow {
     pub first_answer_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub completed_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub reporter_satisfied: Option<bool>,
 }
 
 const DISPOSITION_FACTS: &str = "SELECT d.unit_id, d.complaint_id, d.status, d.return_reason, \
@@ -157,7 +159,9 @@ const DISPOSITION_FACTS: &str = "SELECT d.unit_id, d.complaint_id, d.status, d.r
          AS first_answer_at, \
        CASE WHEN d.status = 'completed' THEN \
          (SELECT max(f.decided_at) FROM follow_ups f WHERE f.disposition_id = d.id AND f.final AND f.status = 'approved') \
-       END AS completed_at \
+       END AS completed_at, \
+       (SELECT fb.satisfied FROM complaint_feedback fb WHERE fb.complaint_id = d.complaint_id \
+        ORDER BY fb.created_at DESC, fb.id DESC LIMIT 1) AS reporter_satisfied \
      FROM dispositions d JOIN complaints c ON c.id = d.complaint_id";
 
 /// The dispositions of the scope's complaints sent within `[start, end)`.

@@ -351,6 +351,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    ranking_weights (id) {
+        id -> Uuid,
+        pemda_id -> Uuid,
+        level -> Text,
+        follow_up -> Int4,
+        on_time -> Int4,
+        satisfaction -> Int4,
+        reasoning -> Text,
+        valid_from -> Date,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Bytea,
         session_id -> Uuid,
@@ -476,6 +491,8 @@ diesel::joinable!(notifications -> complaints (complaint_id));
 diesel::joinable!(notifications -> dispositions (disposition_id));
 diesel::joinable!(notifications -> follow_ups (follow_up_id));
 diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(ranking_weights -> units (pemda_id));
+diesel::joinable!(ranking_weights -> users (created_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(regions -> units (pemda_id));
 diesel::joinable!(reporter_access_log -> complaints (complaint_id));
@@ -508,6 +525,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     notifications,
     rate_limit_windows,
+    ranking_weights,
     refresh_tokens,
     regions,
     reporter_access_log,

@@ -223,6 +223,10 @@ async fn each_opd_row_counts_its_dispositions_returns_and_escalations() {
         [&json!(1), &json!(1), &json!(0)]
     );
     assert_eq!([&pupr["follow_up_rate"], &pupr["on_time_rate"]], [&json!(100.0), &json!(50.0)]);
+    assert_eq!(
+        [&pupr["satisfied"], &pupr["not_satisfied"], &pupr["satisfaction_rate"]],
+        [&json!(1), &json!(0), &json!(100.0)]
+    );
     assert_eq!(pupr["days_to_first_answer"], json!({ "count": 2, "mean": 5.0, "median": 5.0, "p90": 9 }));
     // Due Tuesday 10 November: late from Wednesday 11 (level 1), three working days late on Friday 13 (level 2).
     assert_eq!(pupr["escalations"], json!({ "level_1": 1, "level_2": 1, "level_3": 0 }));
@@ -241,7 +245,7 @@ async fn each_opd_row_counts_its_dispositions_returns_and_escalations() {
     let mut lines = text.lines();
     assert!(lines.next().unwrap().starts_with("unit_id,code,name,received,accepted,returned,"));
     let pupr_line = lines.find(|l| l.contains("SKD-PUPR")).unwrap();
-    assert!(pupr_line.contains(",2,2,0,0,0,2,1,1,0,100,50,2,5,5,9,1,1,0"), "{pupr_line}");
+    assert!(pupr_line.contains(",2,2,0,0,0,2,1,1,0,100,50,1,0,100,2,5,5,9,1,1,0"), "{pupr_line}");
 }
 
 #[tokio::test]
@@ -492,4 +496,115 @@ async fn the_complaint_export_streams_every_step_and_no_reporter() {
     assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
     let paged = app.authed(Method::GET, "/api/v1/complaints/export.csv?limit=5", &admin).send().await.unwrap();
     assert_problem(paged, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn opds_are_ranked_by_weights_that_admins_version() {
+    let November { app, admin, pupr_operator } = november().await;
+    let ranking = get(&app, &admin, "/api/v1/reports/rankings?month=2026-11").await;
+    assert_eq!(ranking["level"], "opd");
+    assert_eq!(ranking["weights"]["follow_up"], 40);
+    assert_eq!(ranking["weights"]["valid_from"], Value::Null);
+    let first = &ranking["rows"][0];
+    assert_eq!(
+        (first["rank"].as_i64(), first["name"].as_str()),
+        (Some(1), Some("Dinas Pekerjaan Umum dan Penataan Ruang"))
+    );
+    assert_eq!(first["parts"], json!({ "follow_up": 100.0, "on_time": 50.0, "satisfaction": 100.0 }));
+    assert_eq!(first["score"], 80.0);
+    assert_eq!(first["volume"], 2);
+    let rows = ranking["rows"].as_array().unwrap();
+    assert!(rows[1..].iter().all(|r| r["rank"].is_null() && r["score"].is_null()), "nothing to score elsewhere");
+
+    let own = get(&app, &pupr_operator, "/api/v1/reports/rankings?month=2026-11").await;
+    assert_eq!(own["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(own["rows"][0]["rank"], 1);
+
+    let weights = json!({
+        "level": "opd", "follow_up": 0, "on_time": 100, "satisfaction": 0, "valid_from": "2026-11-01",
+        "reasoning": "Bulan ini hanya ketepatan waktu."
+    });
+    let refused = app
+        .authed(Method::POST, "/api/v1/reports/ranking-weights", &pupr_operator)
+        .json(&weights)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let created = post(&app, &admin, "/api/v1/reports/ranking-weights", weights.clone()).await;
+    assert_eq!(created["on_time"], 100);
+    let again =
+        app.authed(Method::POST, "/api/v1/reports/ranking-weights", &admin).json(&weights).send().await.unwrap();
+    assert_problem(again, StatusCode::CONFLICT, "version_exists").await;
+    let mut zero = weights.clone();
+    (zero["on_time"], zero["valid_from"]) = (json!(0), json!("2026-12-01"));
+    let refused = app.authed(Method::POST, "/api/v1/reports/ranking-weights", &admin).json(&zero).send().await.unwrap();
+    assert_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    let reweighed = get(&app, &admin, "/api/v1/reports/rankings?month=2026-11").await;
+    assert_eq!(reweighed["weights"]["valid_from"], "2026-11-01");
+    assert_eq!(reweighed["rows"][0]["score"], 50.0);
+    let before = get(&app, &admin, "/api/v1/reports/rankings?month=2026-10").await;
+    assert_eq!(before["weights"]["valid_from"], Value::Null, "October still ranks with the default");
+    let listed = get(&app, &admin, "/api/v1/reports/ranking-weights").await;
+    assert_eq!(
+        (listed["default"]["satisfaction"].as_i64(), listed["versions"].as_array().unwrap().len()),
+        (Some(20), 1)
+    );
+
+    let not_a_province = app.authed(Method::GET, "/api/v1/reports/rankings?level=pemda", &admin).send().await.unwrap();
+    assert_problem(not_a_province, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn a_province_ranks_its_kabupaten_from_aggregates_and_sees_nothing_else_of_theirs() {
+    let November { app, admin, .. } = november().await;
+    let province_admin = app.user(Role::Admin, "KALBAR").await;
+    let province_leader = app.user(Role::Leader, "KALBAR").await;
+    let sekadau = app.unit_id("SKD").await;
+
+    for user in [&province_admin, &province_leader] {
+        let ranking = get(&app, user, "/api/v1/reports/rankings?level=pemda&month=2026-11").await;
+        let names: Vec<(&str, Option<i64>)> = ranking["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["name"].as_str().unwrap(), r["rank"].as_i64()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Pemerintah Kabupaten Sekadau", Some(1)),
+                ("Pemerintah Kabupaten Sanggau", None),
+                ("Pemerintah Kabupaten Sintang", None)
+            ]
+        );
+        assert_eq!(ranking["rows"][0]["parts"], json!({ "follow_up": 100.0, "on_time": 100.0, "satisfaction": 100.0 }));
+        let summary = get(&app, user, &format!("/api/v1/reports/summary?pemda_id={sekadau}&month=2026-11")).await;
+        assert_eq!(summary["received"], 4);
+    }
+
+    // Aggregates only: no complaint, no user, no unit of Sekadau reaches the province's staff.
+    let listed = get(&app, &province_admin, "/api/v1/complaints").await;
+    assert_eq!(listed["items"], json!([]));
+    let listed = get(&app, &province_admin, &format!("/api/v1/complaints?unit_id={sekadau}")).await;
+    assert_eq!(listed["items"], json!([]));
+    let export = app.authed(Method::GET, "/api/v1/complaints/export.csv", &province_admin).send().await.unwrap();
+    assert_eq!(export.text().await.unwrap().lines().count(), 1, "the header only");
+    let users = get(&app, &province_admin, "/api/v1/users?limit=100").await;
+    assert!(users["items"].as_array().unwrap().iter().all(|u| u["email"] != admin.email.as_str()));
+    let units = get(&app, &province_admin, "/api/v1/units?limit=100").await;
+    let codes: Vec<&str> = units["items"].as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap()).collect();
+    assert!(!codes.contains(&"SKD-PUPR"), "{codes:?}");
+    let sekadau_user =
+        app.authed(Method::GET, &format!("/api/v1/users/{}", admin.id), &province_admin).send().await.unwrap();
+    assert_eq!(sekadau_user.status(), StatusCode::NOT_FOUND);
+    let province_units = get(&app, &province_admin, "/api/v1/reports/units?month=2026-11").await;
+    assert_eq!(province_units["rows"], json!([]), "the province has no OPD yet");
+
+    // And Sekadau does not read the province's reports.
+    let province = app.unit_id("KALBAR").await;
+    let refused =
+        app.authed(Method::GET, &format!("/api/v1/reports/summary?pemda_id={province}"), &admin).send().await.unwrap();
+    assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
 }

@@ -88,6 +88,9 @@ pub fn units(prepared: &Prepared, rows: &[UnitReportRow]) -> HttpResponse {
         "overdue",
         "follow_up_rate",
         "on_time_rate",
+        "satisfied",
+        "not_satisfied",
+        "satisfaction_rate",
         "days_to_first_answer_count",
         "days_to_first_answer_mean",
         "days_to_first_answer_median",
@@ -113,6 +116,9 @@ pub fn units(prepared: &Prepared, rows: &[UnitReportRow]) -> HttpResponse {
             f.overdue.to_string(),
             text(f.follow_up_rate),
             text(f.on_time_rate),
+            f.satisfied.to_string(),
+            f.not_satisfied.to_string(),
+            text(f.satisfaction_rate),
         ];
         fields.extend(durations(&f.days_to_first_answer));
         fields.extend([f.escalations.level_1, f.escalations.level_2, f.escalations.level_3].map(|n| n.to_string()));

@@ -3,6 +3,7 @@
 
 mod csv;
 pub mod public;
+pub mod rankings;
 pub mod staff;
 
 use actix_web::HttpRequest;
@@ -13,11 +14,13 @@ use uuid::Uuid;
 
 use crate::domain::complaint::{Channel, Classification};
 use crate::domain::report::period::Period;
+use crate::domain::report::ranking::Level;
 use crate::domain::report::trend::Interval;
 use crate::error::ApiError;
 use crate::services::reports::{PemdaRef, Prepared, ReportRequest};
 
 pub use public::get_public_statistics;
+pub use rankings::{create_ranking_weights, get_report_rankings, list_ranking_weights};
 pub use staff::*;
 
 /// The scope and period of a report. The period is `from` and `to`, or one of `month`, `quarter`, `year`; with none,
@@ -57,6 +60,8 @@ pub struct ReportQuery {
     pub year: Option<i32>,
     /// Width of each point of `/reports/trend` (default `month`); refused elsewhere.
     pub interval: Option<Interval>,
+    /// What `/reports/rankings` ranks (default `opd`); refused elsewhere.
+    pub level: Option<Level>,
     /// `csv` for a CSV table instead of JSON (tabular reports; the same as `Accept: text/csv`).
     pub format: Option<ReportFormat>,
 }
@@ -89,16 +94,29 @@ impl ReportQuery {
         }
     }
 
-    /// The request, refusing `interval` where it means nothing.
-    fn without_interval(&self) -> Result<ReportRequest, ApiError> {
-        if self.interval.is_some() {
-            return Err(ApiError::invalid_field(
-                "interval",
-                "not_applicable",
-                "interval applies to /reports/trend only",
-            ));
-        }
+    /// The request, refusing `interval` and `level` where they mean nothing.
+    fn plain(&self) -> Result<ReportRequest, ApiError> {
+        self.refuse_level()?;
+        self.refuse_interval()?;
         Ok(self.request())
+    }
+
+    fn refuse_interval(&self) -> Result<(), ApiError> {
+        match self.interval {
+            Some(_) => {
+                Err(ApiError::invalid_field("interval", "not_applicable", "interval applies to /reports/trend only"))
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn refuse_level(&self) -> Result<(), ApiError> {
+        match self.level {
+            Some(_) => {
+                Err(ApiError::invalid_field("level", "not_applicable", "level applies to /reports/rankings only"))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Whether the client asked for CSV, by `format` or by `Accept`.

@@ -80,7 +80,7 @@ pub async fn get_report_summary(
     if query.format == Some(super::ReportFormat::Csv) {
         return Err(ApiError::invalid_field("format", "not_tabular", "the summary is JSON only"));
     }
-    let (prepared, summary, backlog) = reports::summary(&state, &user, &query.without_interval()?).await?;
+    let (prepared, summary, backlog) = reports::summary(&state, &user, &query.plain()?).await?;
     Ok(HttpResponse::Ok().json(SummaryReport { header: ReportHeader::from(&prepared), summary, backlog }))
 }
 
@@ -106,7 +106,7 @@ pub async fn get_report_units(
     user: AuthUser,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (prepared, rows) = reports::units(&state, &user, &query.without_interval()?).await?;
+    let (prepared, rows) = reports::units(&state, &user, &query.plain()?).await?;
     if query.wants_csv(&req) {
         return Ok(csv::units(&prepared, &rows));
     }
@@ -134,7 +134,7 @@ pub async fn get_report_categories(
     user: AuthUser,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (prepared, rows) = reports::categories(&state, &user, &query.without_interval()?).await?;
+    let (prepared, rows) = reports::categories(&state, &user, &query.plain()?).await?;
     if query.wants_csv(&req) {
         return Ok(csv::categories(&prepared, &rows));
     }
@@ -161,7 +161,7 @@ pub async fn get_report_regions(
     user: AuthUser,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (prepared, rows) = reports::regions(&state, &user, &query.without_interval()?).await?;
+    let (prepared, rows) = reports::regions(&state, &user, &query.plain()?).await?;
     if query.wants_csv(&req) {
         return Ok(csv::regions(&prepared, &rows));
     }
@@ -188,6 +188,7 @@ pub async fn get_report_trend(
     user: AuthUser,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    query.refuse_level()?;
     let interval = query.interval.unwrap_or_default();
     let (prepared, points) = reports::trend(&state, &user, &query.request(), interval).await?;
     if query.wants_csv(&req) {
@@ -216,7 +217,7 @@ pub async fn get_report_backlog(
     user: AuthUser,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (prepared, backlog) = reports::backlog(&state, &user, &query.without_interval()?).await?;
+    let (prepared, backlog) = reports::backlog(&state, &user, &query.plain()?).await?;
     if query.wants_csv(&req) {
         return Ok(csv::backlog(&prepared, &backlog));
     }

@@ -81,6 +81,8 @@ pub struct DispositionFacts {
     pub first_answer_at: Option<DateTime<Utc>>,
     /// When its final answer was approved, while it stands completed.
     pub completed_at: Option<DateTime<Utc>>,
+    /// The complaint's reporter's latest response: satisfied or not (`None`: no response).
+    pub reporter_satisfied: Option<bool>,
 }
 
 /// One escalation raised on a disposition of `unit_id`.

@@ -8,6 +8,26 @@ use uuid::Uuid;
 use super::stats::round1;
 use crate::domain::DomainError;
 
+/// What a ranking ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// The OPDs of one Pemda, on the dispositions they were sent.
+    Opd,
+    /// The kabupaten/kota below a province, on the complaints they received.
+    Pemda,
+}
+
+impl Level {
+    /// The name used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Opd => "opd",
+            Level::Pemda => "pemda",
+        }
+    }
+}
+
 /// How much each part counts. Stored as versioned data; see the README for the default and its reasoning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Weights {
@@ -24,6 +44,11 @@ impl Weights {
     /// counts, so they weigh 40 each; satisfaction weighs 20 because few reporters answer and an unpopular but correct
     /// answer is still a correct answer.
     pub const DEFAULT: Weights = Weights { follow_up: 40, on_time: 40, satisfaction: 20 };
+
+    /// Why the default is what it is, as the rankings show it.
+    pub const DEFAULT_REASONING: &'static str = "Tindak lanjut dan ketepatan waktu adalah yang diminta peraturan dan \
+        dihitung KemenPANRB (masing-masing 40); kepuasan pelapor 20 karena sedikit pelapor menanggapi dan jawaban yang \
+        benar tetap benar walau tidak disukai.";
 
     /// Each weight from 0 to 100, not all zero.
     pub fn check(self) -> Result<Weights, DomainError> {

@@ -250,19 +250,23 @@ fn dispositions(data: &Dataset, u1: Uuid, u2: Uuid) -> Vec<DispositionFacts> {
         due_at,
         first_answer_at: None,
         completed_at: None,
+        reporter_satisfied: None,
     };
     vec![
         DispositionFacts {
             first_answer_at: Some(at(11, 9, 15)),
             completed_at: Some(at(11, 12, 10)),
+            reporter_satisfied: Some(true),
             ..sent(u1, c1, DispositionStatus::Completed, at(11, 3, 12), end_of(11, 9))
         },
         DispositionFacts {
             first_answer_at: Some(at(11, 16, 10)),
+            reporter_satisfied: Some(false),
             ..sent(u1, c2, DispositionStatus::Accepted, at(11, 9, 12), end_of(11, 13))
         },
         DispositionFacts {
             return_reason: Some(ReturnReason::WrongDisposition),
+            reporter_satisfied: Some(false),
             ..sent(u2, c2, DispositionStatus::Returned, at(11, 9, 12), end_of(11, 13))
         },
         DispositionFacts {
@@ -292,12 +296,14 @@ fn each_opd_is_measured_on_the_dispositions_it_was_sent() {
     assert_eq!((first.follow_up_rate, first.on_time_rate), (Some(100.0), Some(0.0)));
     assert_eq!(first.days_to_first_answer.median, Some(4.0));
     assert_eq!(first.escalations, EscalationCounts { level_1: 1, level_2: 1, level_3: 0 });
+    assert_eq!((first.satisfied, first.not_satisfied, first.satisfaction_rate), (1, 1, Some(50.0)));
     let second = &rows[1];
     assert_eq!((second.received, second.accepted, second.returned, second.returned_wrong_disposition), (2, 1, 1, 1));
     assert_eq!((second.delegated, second.completed, second.completed_on_time, second.overdue), (1, 1, 1, 0));
     assert_eq!((second.follow_up_rate, second.on_time_rate), (Some(100.0), Some(100.0)));
     assert_eq!(second.days_to_first_answer.median, Some(1.0));
     assert_eq!(second.escalations, EscalationCounts { level_1: 1, level_2: 0, level_3: 0 });
+    assert_eq!((second.satisfied, second.not_satisfied, second.satisfaction_rate), (0, 0, None), "it returned c2");
     let none = &rows[2];
     assert_eq!((none.received, none.follow_up_rate, none.on_time_rate), (0, None, None));
 }

@@ -50,6 +50,12 @@ pub struct UnitFigures {
     pub follow_up_rate: Option<f64>,
     /// `completed_on_time / (completed + overdue)` in percent.
     pub on_time_rate: Option<f64>,
+    /// Of those, whose complaint's reporter last said "satisfied".
+    pub satisfied: u64,
+    /// Of those, whose complaint's reporter last said "not satisfied".
+    pub not_satisfied: u64,
+    /// `satisfied / (satisfied + not_satisfied)` in percent.
+    pub satisfaction_rate: Option<f64>,
     /// Working days from sending to the first approved answer.
     pub days_to_first_answer: Durations,
     /// Escalations raised in the period on the unit's dispositions.
@@ -104,6 +110,10 @@ fn figures_of(
     let completed = count(&|d| d.status == DispositionStatus::Completed);
     let completed_on_time = count(&|d| d.completed_at.is_some_and(|at| at <= d.due_at));
     let overdue = count(&|d| d.status.is_open() && d.due_at < now);
+    // A reporter judges the complaint's answers; a unit that returned it gave none of them.
+    let judged =
+        |verdict: bool| count(&|d| d.status != DispositionStatus::Returned && d.reporter_satisfied == Some(verdict));
+    let (satisfied, not_satisfied) = (judged(true), judged(false));
     let days =
         list.iter().filter_map(|d| d.first_answer_at.map(|at| calendar.working_days_between(d.sent_at, at))).collect();
     UnitFigures {
@@ -121,6 +131,9 @@ fn figures_of(
         overdue,
         follow_up_rate: percent(answered, accepted),
         on_time_rate: percent(completed_on_time, completed + overdue),
+        satisfied,
+        not_satisfied,
+        satisfaction_rate: percent(satisfied, satisfied + not_satisfied),
         days_to_first_answer: Durations::of(days),
         escalations,
     }

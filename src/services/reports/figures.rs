@@ -22,12 +22,16 @@ use crate::services::access;
 use crate::state::AppState;
 
 /// The facts of a prepared report and the calendar to measure them with.
-struct Loaded {
-    calendar: WorkingCalendar,
-    touched: Vec<ComplaintFacts>,
+pub(super) struct Loaded {
+    pub(super) calendar: WorkingCalendar,
+    pub(super) touched: Vec<ComplaintFacts>,
 }
 
-async fn load(state: &AppState, conn: &mut AsyncPgConnection, prepared: &Prepared) -> Result<Loaded, ApiError> {
+pub(super) async fn load(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    prepared: &Prepared,
+) -> Result<Loaded, ApiError> {
     let rows = db::reports::complaint_facts(conn, &prepared.scope, prepared.start, prepared.end).await?;
     let touched = rows.into_iter().map(complaint_facts).collect::<Result<Vec<_>, _>>()?;
     let earliest = touched.iter().map(|c| c.received_at).min().unwrap_or(prepared.start).min(prepared.start);
@@ -108,29 +112,39 @@ pub async fn units(
     let mut conn = state.conn().await?;
     let prepared = prepare(state, &mut conn, caller, request, true).await?;
     let opds = visible_opds(&mut conn, &prepared).await?;
+    let rows = unit_rows(state, &mut conn, &prepared, opds).await?;
+    Ok((prepared, rows))
+}
+
+/// The rows of `opds` over the dispositions of the scope's complaints sent in the period.
+pub(super) async fn unit_rows(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    prepared: &Prepared,
+    opds: Vec<db::units::UnitRow>,
+) -> Result<Vec<UnitReportRow>, ApiError> {
     // Every disposition of the Pemda's complaints in scope, whichever unit the request named: the rows pick theirs.
     let scope = ReportScope { units: None, ..prepared.scope.clone() };
     let dispositions: Vec<DispositionFacts> =
-        db::reports::disposition_facts(&mut conn, &scope, prepared.start, prepared.end)
+        db::reports::disposition_facts(conn, &scope, prepared.start, prepared.end)
             .await?
             .into_iter()
             .map(disposition_facts)
             .collect::<Result<_, _>>()?;
-    let escalations: Vec<EscalationFact> = db::reports::escalations(&mut conn, &scope, prepared.start, prepared.end)
+    let escalations: Vec<EscalationFact> = db::reports::escalations(conn, &scope, prepared.start, prepared.end)
         .await?
         .into_iter()
         .map(|row| EscalationFact { unit_id: row.unit_id, level: u8::try_from(row.level).unwrap_or(3) })
         .collect();
     let earliest = dispositions.iter().map(|d| d.sent_at).min().unwrap_or(prepared.start);
-    let calendar = calendar_for(state, &mut conn, prepared.pemda.id, earliest, prepared.now).await?;
+    let calendar = calendar_for(state, conn, prepared.pemda.id, earliest, prepared.now).await?;
     let ids: Vec<Uuid> = opds.iter().map(|opd| opd.id).collect();
     let figures = unit_figures(&calendar, prepared.now, &ids, &dispositions, &escalations);
-    let rows = opds
+    Ok(opds
         .into_iter()
         .zip(figures)
         .map(|(opd, figures)| UnitReportRow { code: opd.code, name: opd.name, figures })
-        .collect();
-    Ok((prepared, rows))
+        .collect())
 }
 
 /// One category's (or region's) row: the core figures of the complaints received in the period.

@@ -7,6 +7,7 @@
 pub mod export;
 mod figures;
 pub mod public;
+pub mod rankings;
 
 pub use figures::{
     BacklogReport, CategoryRow, RegionRow, UnitBacklogRow, UnitReportRow, backlog, categories, regions, summary, trend,
@@ -323,5 +324,6 @@ pub fn disposition_facts(row: DispositionFactsRow) -> Result<DispositionFacts, A
         due_at: row.due_at,
         first_answer_at: row.first_answer_at,
         completed_at: row.completed_at,
+        reporter_satisfied: row.reporter_satisfied,
     })
 }
