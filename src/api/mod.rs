@@ -118,6 +118,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(reports::get_report_trend)
             .service(reports::get_report_backlog)
             .service(reports::get_report_rankings)
+            .service(reports::export_monthly_report_xlsx)
             .service(reports::list_ranking_weights)
             .service(reports::create_ranking_weights)
             .service(attachments::upload_attachment)

@@ -233,3 +233,45 @@ pub async fn disposed_units(
     .await?;
     Ok(rows.into_iter().map(|pair| (pair.complaint_id, pair.unit_id)).collect())
 }
+
+/// One overdue item of the monthly report: an open disposition past its due date, or a report waiting for
+/// verification past `verify_by`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OverdueRow {
+    #[diesel(sql_type = Text)]
+    pub tracking_code: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Bool)]
+    pub supervision: bool,
+    #[diesel(sql_type = Bool)]
+    pub confidential: bool,
+    /// The OPD holding it; `None` while the main admin has to verify it.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub unit_name: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub due_at: DateTime<Utc>,
+}
+
+/// Everything of a Pemda overdue at `now`, longest overdue first, at most `limit` items.
+pub async fn overdue(
+    conn: &mut AsyncPgConnection,
+    pemda_id: Uuid,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<OverdueRow>> {
+    diesel::sql_query(
+        "SELECT c.tracking_code, c.title, c.supervision, c.confidential, u.name AS unit_name, d.due_at \
+         FROM dispositions d JOIN complaints c ON c.id = d.complaint_id JOIN units u ON u.id = d.unit_id \
+         WHERE c.pemda_id = $1 AND d.status IN ('sent', 'accepted', 'delegated') AND d.due_at < $2 \
+         UNION ALL \
+         SELECT c.tracking_code, c.title, c.supervision, c.confidential, NULL, c.verify_by \
+         FROM complaints c WHERE c.pemda_id = $1 AND c.status IN ('submitted', 'postponed') AND c.verify_by < $2 \
+         ORDER BY due_at, tracking_code LIMIT $3",
+    )
+    .bind::<SqlUuid, _>(pemda_id)
+    .bind::<Timestamptz, _>(now)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await
+}

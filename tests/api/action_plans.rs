@@ -745,7 +745,7 @@ async fn an_approved_plan_reports_quarterly_realisation_and_the_period_compiles_
 }
 
 /// Reads every cell of a workbook's sheet.
-fn sheet(bytes: &[u8], name: &str) -> calamine::Range<calamine::Data> {
+pub fn sheet(bytes: &[u8], name: &str) -> calamine::Range<calamine::Data> {
     use calamine::Reader;
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();

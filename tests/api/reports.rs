@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::action_plans::sheet;
 use crate::complaints::{filed, id_of, report};
 use crate::helpers::{TestApp, TestUser, assert_problem, spawn_app_with};
 
@@ -422,7 +423,7 @@ async fn public_statistics_need_no_sign_in_and_withhold_small_narrow_counts() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
     let days: Value = app
-        .request(Method::GET, "/api/v1/public/statistics?pemda_code=SKD&from=2026-11-02&to=2026-11-03")
+        .request(Method::GET, "/api/v1/public/statistics?pemda_code=skd&from=2026-11-02&to=2026-11-03")
         .send()
         .await
         .unwrap()
@@ -607,4 +608,64 @@ async fn a_province_ranks_its_kabupaten_from_aggregates_and_sees_nothing_else_of
     let refused =
         app.authed(Method::GET, &format!("/api/v1/reports/summary?pemda_id={province}"), &admin).send().await.unwrap();
     assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
+/// The value in column B beside the label `label` in column A.
+fn figure(range: &calamine::Range<calamine::Data>, label: &str) -> f64 {
+    use calamine::DataType;
+    range
+        .rows()
+        .find(|row| row.first().and_then(|cell| cell.get_string()) == Some(label))
+        .and_then(|row| row.get(1).and_then(|cell| cell.get_float()))
+        .unwrap_or_else(|| panic!("no figure {label}"))
+}
+
+#[tokio::test]
+async fn the_monthly_workbook_has_the_summarys_numbers_charts_and_the_overdue_list() {
+    let November { app, admin, pupr_operator } = november().await;
+    let leader = app.user(Role::Leader, "SKD").await;
+    let summary = get(&app, &admin, "/api/v1/reports/summary?month=2026-11").await;
+    let response = app.authed(Method::GET, "/api/v1/reports/monthly.xlsx?month=2026-11", &leader).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let bytes = response.bytes().await.unwrap();
+
+    let front = sheet(&bytes, "Ringkasan");
+    assert_eq!(figure(&front, "Pengaduan diterima"), summary["received"].as_f64().unwrap());
+    assert_eq!(figure(&front, "Diverifikasi"), summary["verified"].as_f64().unwrap());
+    assert_eq!(figure(&front, "Persentase tindak lanjut (%)"), summary["follow_up_rate"].as_f64().unwrap());
+    assert_eq!(
+        figure(&front, "Verifikasi tepat waktu (%)"),
+        summary["deadlines"]["verify"]["percent_met"].as_f64().unwrap()
+    );
+    assert_eq!(figure(&front, "Tanggapan pertama tepat waktu (%)"), 50.0);
+    assert_eq!(figure(&front, "Median hari kerja sampai selesai ditindaklanjuti"), 5.0);
+    assert_eq!(figure(&front, "Tunggakan terlambat saat ini"), summary["backlog"]["overdue"].as_f64().unwrap());
+
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let charts = (0..archive.len())
+        .filter(|i| archive.by_index(*i).unwrap().name().unwrap().starts_with("xl/charts/chart"))
+        .count();
+    assert_eq!(charts, 3, "trend, per OPD and per category, as native charts");
+
+    let units = sheet(&bytes, "OPD");
+    let pupr = units.rows().find(|row| row[0] == "Dinas Pekerjaan Umum dan Penataan Ruang").unwrap().to_vec();
+    assert_eq!((pupr[1].to_string(), pupr[6].to_string()), ("2".to_owned(), "2".to_owned()));
+
+    // What is overdue now: D waits for verification since Friday 6 November (six working days).
+    let overdue = sheet(&bytes, "Terlambat");
+    let rows: Vec<Vec<String>> =
+        overdue.rows().skip(1).map(|row| row.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][1], "Jalan rusak di Desa Mungguk");
+    assert_eq!((rows[0][2].as_str(), rows[0][3].as_str()), ("Admin utama (verifikasi)", "6"));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("Budi"), "no reporter in the workbook");
+
+    let refused =
+        app.authed(Method::GET, "/api/v1/reports/monthly.xlsx?month=2026-11", &pupr_operator).send().await.unwrap();
+    assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let malformed =
+        app.authed(Method::GET, "/api/v1/reports/monthly.xlsx?month=november", &admin).send().await.unwrap();
+    assert_problem(malformed, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }

@@ -61,7 +61,7 @@ pub async fn get_public_statistics(
     state: web::Data<AppState>,
     query: Query<PublicStatisticsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = query.pemda_code.trim();
+    let code = query.pemda_code.trim().to_ascii_uppercase();
     if code.is_empty() || code.len() > 32 {
         return Err(ApiError::invalid_field("pemda_code", "invalid_code", "a Pemda code of 1 to 32 characters"));
     }
@@ -72,7 +72,7 @@ pub async fn get_public_statistics(
         quarter: query.quarter.as_deref(),
         year: query.year,
     };
-    let published = public::statistics(&state, code, &period).await?;
+    let published = public::statistics(&state, &code, &period).await?;
     let cache = (header::CACHE_CONTROL, "public, max-age=60");
     let unchanged = req
         .headers()

@@ -6,6 +6,7 @@
 
 pub mod export;
 mod figures;
+pub mod monthly;
 pub mod public;
 pub mod rankings;
 

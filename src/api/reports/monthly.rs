@@ -1,0 +1,61 @@
+//! The monthly report as a file.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::api::extract::Query;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, Problem};
+use crate::services::reports::monthly;
+use crate::state::AppState;
+
+/// Media type of .xlsx workbooks.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Which month, of which Pemda.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MonthlyQuery {
+    /// The month, `YYYY-MM`.
+    #[param(example = "2026-11", pattern = r"^\d{4}-\d{2}$")]
+    pub month: String,
+    /// The Pemda (default: yours; super admins name any).
+    pub pemda_id: Option<Uuid>,
+}
+
+/// Download the monthly report (laporan bulanan) as an Excel workbook.
+///
+/// `admin`, `leader` and `inspector` of the Pemda, and `super_admin`; others get 403 (it lists overdue complaints by
+/// tracking code and title). Sheets: `Ringkasan` (the month's key figures, then the daily trend, per OPD and per
+/// category, each with a native Excel chart), `OPD` (every figure of every OPD), `Terlambat` (what is overdue now:
+/// tracking code, title, who holds it, working days late; supervision complaints without code or title,
+/// confidential ones without title). No reporter identity. The numbers are those of `/reports/summary`, `/units`,
+/// `/categories` and `/trend` for the same month.
+#[utoipa::path(
+    tag = "reports",
+    params(MonthlyQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The workbook", body = crate::api::Binary, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, description = "Not an admin, leader or inspector of this Pemda", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed month", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/monthly.xlsx")]
+pub async fn export_monthly_report_xlsx(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: Query<MonthlyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let report = monthly::monthly(&state, &user, query.pemda_id, &query.month).await?;
+    let bytes = monthly::workbook(&report, state.settings.timezone)
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("monthly workbook: {err}")))?;
+    let name = format!("laporan-bulanan-{}-{}.xlsx", report.pemda.code, &query.month);
+    Ok(HttpResponse::Ok()
+        .content_type(XLSX)
+        .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
+        .body(bytes))
+}
