@@ -64,6 +64,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(complaints::intake::create_complaint)
             .service(complaints::reads::list_complaints)
             .service(complaints::export::export_complaints_csv)
+            .service(complaints::export::export_complaints_xlsx)
             .service(complaints::reads::get_complaint)
             .service(complaints::reads::list_complaint_events)
             .service(complaints::reads::get_complaint_reporter)

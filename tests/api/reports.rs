@@ -484,6 +484,17 @@ async fn the_complaint_export_streams_every_step_and_no_reporter() {
         assert!(!text.contains(private), "{private} in the export");
     }
 
+    let workbook = app.authed(Method::GET, "/api/v1/complaints/export.xlsx", &admin).send().await.unwrap();
+    assert_eq!(workbook.status(), StatusCode::OK);
+    let bytes = workbook.bytes().await.unwrap();
+    let rows: Vec<Vec<String>> =
+        sheet(&bytes, "Pengaduan").rows().map(|row| row.iter().map(|cell| cell.to_string()).collect()).collect();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0].join(","), lines[0], "the same columns as the CSV");
+    assert_eq!(rows[1].join(","), a, "the same values as the CSV");
+    let exports = app.state.settings.data_dir.join("exports");
+    assert_eq!(std::fs::read_dir(&exports).unwrap().count(), 0, "no file is left behind");
+
     let archived = app
         .authed(Method::GET, "/api/v1/complaints/export.csv?status=archived", &admin)
         .send()
@@ -493,8 +504,11 @@ async fn the_complaint_export_streams_every_step_and_no_reporter() {
         .await
         .unwrap();
     assert_eq!(archived.lines().count(), 2);
-    let refused = app.authed(Method::GET, "/api/v1/complaints/export.csv", &pupr_operator).send().await.unwrap();
-    assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    for format in ["csv", "xlsx"] {
+        let path = format!("/api/v1/complaints/export.{format}");
+        let refused = app.authed(Method::GET, &path, &pupr_operator).send().await.unwrap();
+        assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    }
     let paged = app.authed(Method::GET, "/api/v1/complaints/export.csv?limit=5", &admin).send().await.unwrap();
     assert_problem(paged, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }

@@ -14,6 +14,7 @@ use crate::db::complaints::{ComplaintFilter, ExportRow};
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::report::summary::{deadline_met, owes_verification};
 use crate::domain::text::csv_field;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Complaints read per query.
@@ -36,20 +37,20 @@ fn met(value: Option<bool>) -> &'static str {
     }
 }
 
-/// One complaint as a CSV line. Deadlines read `yes`, `no`, or empty while still ahead or not owed (as the summary
-/// counts them).
-pub fn line(row: &ExportRow, timezone: Tz, now: DateTime<Utc>) -> String {
+/// One complaint's fields, in the order of [`HEADER`]. Deadlines read `yes`, `no`, or empty while still ahead or not
+/// owed (as the summary counts them).
+pub fn fields(row: &ExportRow, timezone: Tz, now: DateTime<Utc>) -> [String; 23] {
     let verified = row.verified_at.is_some();
     let owes = row.status.parse::<ComplaintStatus>().is_ok_and(|status| owes_verification(status, verified));
     let answer_met = |deadline, done| if verified { met(deadline_met(deadline, done, now)) } else { "" };
-    let fields = [
-        csv_field(&row.tracking_code),
+    [
+        row.tracking_code.clone(),
         instant(Some(row.created_at), timezone),
         row.classification.clone(),
         row.supervision.to_string(),
         row.channel.clone(),
-        csv_field(row.category_code.as_deref().unwrap_or_default()),
-        csv_field(row.region_code.as_deref().unwrap_or_default()),
+        row.category_code.clone().unwrap_or_default(),
+        row.region_code.clone().unwrap_or_default(),
         row.status.clone(),
         instant(Some(row.verify_by), timezone),
         instant(row.verified_at, timezone),
@@ -65,9 +66,13 @@ pub fn line(row: &ExportRow, timezone: Tz, now: DateTime<Utc>) -> String {
         row.archive_reason.clone().unwrap_or_default(),
         row.reopen_count.to_string(),
         row.escalation_level.to_string(),
-        csv_field(row.units.as_deref().unwrap_or_default()),
-    ];
-    let mut text = fields.join(",");
+        row.units.clone().unwrap_or_default(),
+    ]
+}
+
+/// One complaint as a CSV line.
+pub fn line(row: &ExportRow, timezone: Tz, now: DateTime<Utc>) -> String {
+    let mut text = fields(row, timezone, now).iter().map(|field| csv_field(field)).collect::<Vec<_>>().join(",");
     text.push_str("\r\n");
     text
 }
@@ -112,4 +117,62 @@ pub async fn write_csv(state: AppState, filter: ComplaintFilter, sink: Sender<Re
             return;
         }
     }
+}
+
+/// Rows an Excel sheet holds besides its header.
+const XLSX_ROWS: usize = 1_048_575;
+
+/// Writes the export of `filter` as an `.xlsx` file in the data folder and returns its path. The sheet streams its
+/// rows to a temporary file as they are written (rust_xlsxwriter's constant-memory mode), so memory stays flat;
+/// more complaints than a sheet holds is 422 (the CSV export has no such limit).
+pub async fn write_xlsx(state: &AppState, filter: &ComplaintFilter) -> Result<std::path::PathBuf, ApiError> {
+    let xlsx = |err: rust_xlsxwriter::XlsxError| ApiError::Internal(anyhow::anyhow!("complaint workbook: {err}"));
+    let timezone = state.settings.timezone;
+    let now = state.clock.now();
+    let dir = state.settings.data_dir.join("exports");
+    tokio::fs::create_dir_all(&dir).await.map_err(|err| ApiError::Internal(err.into()))?;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    workbook.set_tempdir(&dir).map_err(xlsx)?;
+    let sheet = workbook.add_worksheet_with_constant_memory().map_err(xlsx)?;
+    sheet.set_name("Pengaduan").map_err(xlsx)?;
+    for (column, name) in HEADER.trim_end().split(',').enumerate() {
+        sheet.write(0, column as u16, name).map_err(xlsx)?;
+    }
+    let mut conn = state.conn().await?;
+    let (mut after, mut written) = (None, 0usize);
+    loop {
+        let rows = db::complaints::export_page(&mut conn, filter, after, PAGE).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(Keyset { at: last.created_at, id: last.id });
+        if written + rows.len() > XLSX_ROWS {
+            return Err(ApiError::invalid_field(
+                "format",
+                "too_many_rows",
+                "more complaints than an Excel sheet holds: narrow the filters or export CSV",
+            ));
+        }
+        for row in &rows {
+            written += 1;
+            let sheet_row = written as u32;
+            for (column, field) in fields(row, timezone, now).iter().enumerate() {
+                // Counts stay numbers; every other field is text, as in the CSV.
+                match (column, field.parse::<f64>()) {
+                    (20 | 21, Ok(number)) => sheet.write(sheet_row, column as u16, number),
+                    _ => sheet.write(sheet_row, column as u16, field.as_str()),
+                }
+                .map_err(xlsx)?;
+            }
+        }
+        if (rows.len() as i64) < PAGE {
+            break;
+        }
+    }
+    drop(conn);
+    let path = dir.join(format!("pengaduan-{}.xlsx", uuid::Uuid::now_v7()));
+    let target = path.clone();
+    tokio::task::spawn_blocking(move || workbook.save(&target))
+        .await
+        .map_err(|err| ApiError::Internal(err.into()))?
+        .map_err(xlsx)?;
+    Ok(path)
 }
