@@ -12,7 +12,7 @@ use crate::domain::report::backlog::Backlog;
 use crate::domain::report::summary::Summary;
 use crate::domain::report::trend::{Interval, TrendPoint};
 use crate::error::{ApiError, Problem};
-use crate::services::reports::{self, BacklogReport, CategoryRow, RegionRow, UnitReportRow};
+use crate::services::reports::{self, BacklogReport, CategoryRow, Prepared, RegionRow, UnitReportRow};
 use crate::state::AppState;
 
 /// The summary of a period.
@@ -54,6 +54,20 @@ pub struct BacklogReportView {
     pub header: ReportHeader,
     #[serde(flatten)]
     pub backlog: BacklogReport,
+}
+
+/// Rows as JSON, or as CSV when the client asked for it.
+fn tabular<T: Serialize + ToSchema>(
+    req: &HttpRequest,
+    query: &ReportQuery,
+    prepared: &Prepared,
+    rows: Vec<T>,
+    as_csv: fn(&Prepared, &[T]) -> HttpResponse,
+) -> HttpResponse {
+    if query.wants_csv(req) {
+        return as_csv(prepared, &rows);
+    }
+    HttpResponse::Ok().json(Rows { header: ReportHeader::from(prepared), rows })
 }
 
 /// Report on a period: received, deadlines, working days, follow-up rate, reporter response, closures.
@@ -107,10 +121,7 @@ pub async fn get_report_units(
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (prepared, rows) = reports::units(&state, &user, &query.plain()?).await?;
-    if query.wants_csv(&req) {
-        return Ok(csv::units(&prepared, &rows));
-    }
-    Ok(HttpResponse::Ok().json(Rows { header: ReportHeader::from(&prepared), rows }))
+    Ok(tabular(&req, &query, &prepared, rows, csv::units))
 }
 
 /// Report per category: the core figures of the complaints received in the period, by category.
@@ -135,10 +146,7 @@ pub async fn get_report_categories(
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (prepared, rows) = reports::categories(&state, &user, &query.plain()?).await?;
-    if query.wants_csv(&req) {
-        return Ok(csv::categories(&prepared, &rows));
-    }
-    Ok(HttpResponse::Ok().json(Rows { header: ReportHeader::from(&prepared), rows }))
+    Ok(tabular(&req, &query, &prepared, rows, csv::categories))
 }
 
 /// Report per region: the core figures of the complaints received in the period, by region.
@@ -162,10 +170,7 @@ pub async fn get_report_regions(
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (prepared, rows) = reports::regions(&state, &user, &query.plain()?).await?;
-    if query.wants_csv(&req) {
-        return Ok(csv::regions(&prepared, &rows));
-    }
-    Ok(HttpResponse::Ok().json(Rows { header: ReportHeader::from(&prepared), rows }))
+    Ok(tabular(&req, &query, &prepared, rows, csv::regions))
 }
 
 /// Report as a series: received, verified, first answered and resolved per day, week (from Monday) or month.
