@@ -1,6 +1,7 @@
 //! Cursor pagination: `limit` (default 20, at most 100) and an opaque `cursor`; the next page's cursor comes back as
 //! `next_cursor` in the body and as an RFC 8288 `Link: <...>; rel="next"` header.
 
+use crate::domain::calendar::local_midnight;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
@@ -221,7 +222,7 @@ impl TimeBound {
     pub fn from(self, timezone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
         match self {
             TimeBound::Instant(at) => at,
-            TimeBound::Day(day) => start_of(day, timezone),
+            TimeBound::Day(day) => local_midnight(timezone, day),
         }
     }
 
@@ -230,18 +231,9 @@ impl TimeBound {
     pub fn until(self, timezone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
         match self {
             TimeBound::Instant(at) => at,
-            TimeBound::Day(day) => start_of(day.succ_opt().unwrap_or(day), timezone),
+            TimeBound::Day(day) => local_midnight(timezone, day.succ_opt().unwrap_or(day)),
         }
     }
-}
-
-fn start_of(day: chrono::NaiveDate, timezone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    let midnight = day.and_time(chrono::NaiveTime::MIN);
-    timezone
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map_or_else(|| midnight.and_utc(), |local| local.with_timezone(&chrono::Utc))
 }
 
 #[cfg(test)]

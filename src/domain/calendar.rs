@@ -62,16 +62,20 @@ impl WorkingCalendar {
         count
     }
 
-    /// Midnight at the start of `date`, local time, as an instant. (Indonesia has no daylight saving: every local
-    /// midnight exists exactly once; `earliest` covers zones where it might not.)
     fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
-        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-        self.timezone
-            .from_local_datetime(&midnight)
-            .earliest()
-            .map(|local| local.with_timezone(&Utc))
-            .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+        local_midnight(self.timezone, date)
     }
+}
+
+/// Midnight at the start of `date` in `timezone`, as an instant. (Indonesia has no daylight saving: every local
+/// midnight exists exactly once; `earliest` covers zones where it might not.)
+pub fn local_midnight(timezone: Tz, date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    timezone
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|local| local.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
 fn next_day(date: NaiveDate) -> NaiveDate {

@@ -15,7 +15,7 @@ pub use figures::{
     units,
 };
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -23,6 +23,7 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::db::reports::{ComplaintFactsRow, DispositionFactsRow, ReportScope};
 use crate::domain::calendar::WorkingCalendar;
+pub use crate::domain::calendar::local_midnight;
 use crate::domain::complaint::{Channel, Classification};
 use crate::domain::report::facts::{ComplaintFacts, DispositionFacts, Feedback};
 use crate::domain::report::period::{Period, PeriodRequest};
@@ -236,16 +237,6 @@ fn subtree(
         index += 1;
     }
     Ok(found)
-}
-
-/// Midnight at the start of `date` in `timezone`.
-pub fn local_midnight(timezone: chrono_tz::Tz, date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    timezone
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map(|local| local.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
 /// The Pemda's working-day calendar over every date the facts and `now` span.

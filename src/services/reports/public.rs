@@ -2,7 +2,7 @@
 //! is narrow (see `domain::report::public`). Anyone may read them, so each answer is kept for a minute per process:
 //! a burst of anonymous requests costs one computation, and figures are at most a minute old.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -163,9 +163,9 @@ pub async fn statistics(state: &AppState, code: &str, request: &PeriodRequest<'_
         .collect();
     by_category.sort_by(|a, b| b.figures.received.cmp(&a.figures.received).then_with(|| a.name.cmp(&b.name)));
 
-    let mut units_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut units_of: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
     for (complaint, unit) in db::reports::disposed_units(&mut conn, pemda.id, start, end).await? {
-        units_of.entry(unit).or_default().push(complaint);
+        units_of.entry(unit).or_default().insert(complaint);
     }
     let mut by_unit: Vec<PublicUnit> = db::units::children_of_kind(&mut conn, pemda.id, &["opd"])
         .await?
