@@ -147,6 +147,17 @@ impl ReturnReason {
     }
 }
 
+impl std::str::FromStr for ReturnReason {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [ReturnReason::WrongDisposition, ReturnReason::NotOurAuthority]
+            .into_iter()
+            .find(|reason| reason.as_str() == s)
+            .ok_or_else(|| DomainError::invalid("reason", "unknown_value", format!("unknown return reason {s:?}")))
+    }
+}
+
 /// Who may read a follow-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -50,11 +50,7 @@ pub struct DispositionView {
 impl DispositionView {
     fn new(row: DispositionRow, now: DateTime<Utc>) -> Result<Self, ApiError> {
         let status: DispositionStatus = row.status.parse()?;
-        let return_reason = match row.return_reason.as_deref() {
-            Some("wrong_disposition") => Some(ReturnReason::WrongDisposition),
-            Some("not_our_authority") => Some(ReturnReason::NotOurAuthority),
-            _ => None,
-        };
+        let return_reason = row.return_reason.as_deref().map(str::parse::<ReturnReason>).transpose()?;
         Ok(Self {
             id: row.id,
             complaint_id: row.complaint_id,

@@ -300,15 +300,12 @@ pub fn complaint_facts(row: ComplaintFactsRow) -> Result<ComplaintFacts, ApiErro
 
 /// A disposition fact row in domain terms.
 pub fn disposition_facts(row: DispositionFactsRow) -> Result<DispositionFacts, ApiError> {
-    use crate::domain::disposition::ReturnReason;
     Ok(DispositionFacts {
         unit_id: row.unit_id,
         complaint_id: row.complaint_id,
         status: row.status.parse().map_err(|_| corrupt("disposition status", &row.status))?,
         return_reason: match row.return_reason.as_deref() {
-            Some("wrong_disposition") => Some(ReturnReason::WrongDisposition),
-            Some("not_our_authority") => Some(ReturnReason::NotOurAuthority),
-            Some(other) => return Err(corrupt("return reason", other)),
+            Some(reason) => Some(reason.parse().map_err(|_| corrupt("return reason", reason))?),
             None => None,
         },
         delegated: row.delegated,
