@@ -7,6 +7,7 @@ COPY Cargo.toml Cargo.lock rustfmt.toml ./
 COPY src ./src
 COPY migrations ./migrations
 COPY seed ./seed
+COPY assets ./assets
 # BuildKit cache mounts keep the crate registry and the compiled dependencies between builds, so a change to the
 # sources recompiles only this crate; the binary is copied out because the target folder is a cache, not a layer.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod auth;
 pub mod complaints;
 pub mod dispositions;
+pub mod download;
 pub mod etag;
 pub mod extract;
 pub mod fallback;
@@ -120,6 +121,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(reports::get_report_backlog)
             .service(reports::get_report_rankings)
             .service(reports::export_monthly_report_xlsx)
+            .service(reports::export_monthly_report_pdf)
             .service(reports::list_ranking_weights)
             .service(reports::create_ranking_weights)
             .service(attachments::upload_attachment)

@@ -11,6 +11,7 @@ pub mod complaints;
 pub mod dispositions;
 pub mod notifications;
 pub mod pemda;
+pub mod print;
 pub mod rate_limits;
 pub mod reference;
 pub mod reports;

@@ -683,3 +683,69 @@ async fn the_monthly_workbook_has_the_summarys_numbers_charts_and_the_overdue_li
         app.authed(Method::GET, "/api/v1/reports/monthly.xlsx?month=november", &admin).send().await.unwrap();
     assert_problem(malformed, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
+
+/// The page sizes of a PDF, in points.
+fn page_sizes(bytes: &[u8]) -> Vec<(f32, f32)> {
+    let document = pdf_extract::Document::load_mem(bytes).expect("a readable PDF");
+    document
+        .get_pages()
+        .values()
+        .map(|page| {
+            let page = document.get_dictionary(*page).unwrap();
+            let media_box = page.get(b"MediaBox").unwrap().as_array().unwrap();
+            let number = |i: usize| media_box[i].as_float().unwrap();
+            (number(2) - number(0), number(3) - number(1))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_monthly_pdf_is_a4_with_the_summarys_numbers_and_the_overdue_list() {
+    let November { app, admin, pupr_operator } = november().await;
+    let inspector = app.user(Role::Inspector, "SKD-INSPEKTORAT").await;
+    let summary = get(&app, &admin, "/api/v1/reports/summary?month=2026-11").await;
+    let response =
+        app.authed(Method::GET, "/api/v1/reports/monthly.pdf?month=2026-11", &inspector).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("laporan-bulanan-SKD-2026-11.pdf"));
+    let bytes = response.bytes().await.unwrap();
+
+    let sizes = page_sizes(&bytes);
+    assert!(!sizes.is_empty());
+    for (width, height) in &sizes {
+        assert!((width - 595.28).abs() < 0.5 && (height - 841.89).abs() < 0.5, "A4 portrait, not {width}×{height}");
+    }
+    let text = pdf_extract::extract_text_from_mem(&bytes).expect("the text can be extracted");
+    let lines: Vec<String> = text.lines().map(|line| line.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    let has = |expected: &str| assert!(lines.iter().any(|line| line == expected), "no line {expected:?} in\n{text}");
+    has("Laporan Bulanan Pengelolaan Pengaduan");
+    has("Pemerintah Kabupaten Sekadau");
+    assert!(text.contains("Periode November 2026 (2026-11-01 s.d. 2026-11-30)"));
+    has(&format!("Pengaduan diterima {}", summary["received"]));
+    has(&format!("Diverifikasi {}", summary["verified"]));
+    let percent = |value: &serde_json::Value| format!("{:.1}", value.as_f64().unwrap()).replace('.', ",");
+    has(&format!("Persentase tindak lanjut (%) {}", percent(&summary["follow_up_rate"])));
+    has(&format!("Verifikasi tepat waktu (%) {}", percent(&summary["deadlines"]["verify"]["percent_met"])));
+    has("Tanggapan pertama tepat waktu (%) 50,0");
+    has("Median hari kerja sampai selesai ditindaklanjuti 5,0");
+    has(&format!("Tunggakan terlambat saat ini {}", summary["backlog"]["overdue"]));
+    for chart in ["Tren harian", "Disposisi per OPD", "Pengaduan per kategori"] {
+        assert!(text.contains(chart), "the {chart} chart");
+    }
+    // What is overdue now: D waits for verification since Friday 6 November (six working days).
+    assert!(
+        lines.iter().any(|line| line.contains("Jalan rusak di Desa Mungguk")
+            && line.contains("Admin utama (verifikasi)")
+            && line.ends_with(" 6")),
+        "the overdue row in\n{text}"
+    );
+    assert!(sizes.len() == text.matches("Halaman ").count(), "every page numbered");
+    assert!(!text.contains("Budi"), "no reporter in the document");
+
+    let refused =
+        app.authed(Method::GET, "/api/v1/reports/monthly.pdf?month=2026-11", &pupr_operator).send().await.unwrap();
+    assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let malformed = app.authed(Method::GET, "/api/v1/reports/monthly.pdf?month=2026-13", &admin).send().await.unwrap();
+    assert_problem(malformed, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}

@@ -1,16 +1,11 @@
 //! Excel and CSV: a form and the compiled matrix out, a filled-in form back in.
 
 use super::*;
-
-/// Media type of .xlsx workbooks.
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+use crate::api::download::{self, XLSX};
 
 fn download(bytes: Vec<u8>, file_name: String) -> HttpResponse {
-    let content_type = if file_name.ends_with(".csv") { "text/csv; charset=utf-8" } else { XLSX };
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("content-disposition", format!("attachment; filename=\"{file_name}\"")))
-        .body(bytes)
+    let media_type = if file_name.ends_with(".csv") { download::CSV } else { XLSX };
+    download::attachment(media_type, &file_name).body(bytes)
 }
 
 /// Download a form as an Excel workbook.

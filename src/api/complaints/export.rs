@@ -6,6 +6,7 @@ use futures_util::stream;
 use tokio::io::AsyncReadExt;
 
 use super::reads::{ComplaintListQuery, filter_of};
+use crate::api::download;
 use crate::api::extract::Query;
 use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
@@ -50,10 +51,7 @@ pub async fn export_complaints_csv(
     let body = stream::unfold(chunks, |mut chunks| async move { chunks.recv().await.map(|chunk| (chunk, chunks)) });
     let name =
         format!("pengaduan-{}.csv", state.clock.now().with_timezone(&state.settings.timezone).format("%Y%m%d-%H%M"));
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
-        .streaming(body))
+    Ok(download::attachment(download::CSV, &name).streaming(body))
 }
 
 /// The list's filters for an export (403 for roles that may not read complaints; paging refused).
@@ -109,8 +107,5 @@ pub async fn export_complaints_xlsx(
     });
     let name =
         format!("pengaduan-{}.xlsx", state.clock.now().with_timezone(&state.settings.timezone).format("%Y%m%d-%H%M"));
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
-        .streaming(body))
+    Ok(download::attachment(download::XLSX, &name).streaming(body))
 }

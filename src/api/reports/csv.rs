@@ -30,10 +30,7 @@ impl Table {
     fn respond(self, kind: &str, prepared: &Prepared) -> HttpResponse {
         let name =
             format!("laporan-{kind}-{}-{}-{}.csv", prepared.pemda.code, prepared.period.from, prepared.period.to);
-        HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
-            .body(self.text)
+        crate::api::download::attachment(crate::api::download::CSV, &name).body(self.text)
     }
 }
 

@@ -20,7 +20,7 @@ use crate::domain::report::trend::Interval;
 use crate::error::ApiError;
 use crate::services::reports::{PemdaRef, Prepared, ReportRequest};
 
-pub use monthly::export_monthly_report_xlsx;
+pub use monthly::{export_monthly_report_pdf, export_monthly_report_xlsx};
 pub use public::get_public_statistics;
 pub use rankings::{create_ranking_weights, get_report_rankings, list_ranking_weights};
 pub use staff::*;

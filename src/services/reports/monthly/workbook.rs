@@ -1,112 +1,9 @@
-//! The monthly report (laporan bulanan) for the Bupati and KemenPANRB, as an Excel workbook: a summary sheet with the
-//! key figures and native charts (the month's trend, per OPD, per category), a table of every OPD, and the overdue
-//! list. Its numbers are those of `/reports/summary`, `/reports/units`, `/reports/categories` and `/reports/trend`
-//! for the same month, computed by the same functions.
+//! The monthly report as an Excel workbook: a summary sheet with the key figures and native charts (the month's
+//! trend, per OPD, per category), a table of every OPD, and the overdue list.
 
-use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Chart, ChartType, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use super::figures::{self, CategoryRow, UnitReportRow};
-use super::{PemdaRef, ReportRequest, calendar_for};
-use crate::auth::AuthUser;
-use crate::db;
-use crate::domain::report::backlog::Backlog;
-use crate::domain::report::period::Period;
-use crate::domain::report::summary::Summary;
-use crate::domain::report::trend::{Interval, TrendPoint};
-use crate::domain::role::Role;
-use crate::error::ApiError;
-use crate::state::AppState;
-
-/// The overdue list holds at most this many items (the longest overdue first).
-const OVERDUE_LIMIT: i64 = 5_000;
-
-/// One line of the overdue list.
-#[derive(Debug, Clone)]
-pub struct OverdueItem {
-    /// The tracking code (withheld for supervision complaints).
-    pub tracking_code: String,
-    /// The title (withheld for supervision and confidential complaints).
-    pub title: String,
-    /// Who holds it.
-    pub holder: String,
-    /// Working days past its deadline.
-    pub days_late: u32,
-}
-
-/// Everything the monthly report shows.
-#[derive(Debug, Clone)]
-pub struct Monthly {
-    /// The Pemda.
-    pub pemda: PemdaRef,
-    /// The month.
-    pub period: Period,
-    /// When it was computed.
-    pub generated_at: DateTime<Utc>,
-    /// The month's figures.
-    pub summary: Summary,
-    /// Open complaints at `generated_at`.
-    pub backlog: Backlog,
-    /// One point per day.
-    pub trend: Vec<TrendPoint>,
-    /// One row per OPD.
-    pub units: Vec<UnitReportRow>,
-    /// One row per category.
-    pub categories: Vec<CategoryRow>,
-    /// What is overdue at `generated_at`.
-    pub overdue: Vec<OverdueItem>,
-}
-
-/// The monthly report of the caller's Pemda (super admins: any Pemda). Admins, leaders and inspectors only: it lists
-/// overdue complaints by tracking code and title, which OPD staff and a province do not see.
-pub async fn monthly(
-    state: &AppState,
-    caller: &AuthUser,
-    pemda_id: Option<uuid::Uuid>,
-    month: &str,
-) -> Result<Monthly, ApiError> {
-    if !matches!(caller.role, Role::SuperAdmin | Role::Admin | Role::Leader | Role::Inspector) {
-        return Err(ApiError::forbidden("the monthly report is for admins, leaders and inspectors"));
-    }
-    if caller.role != Role::SuperAdmin && pemda_id.is_some_and(|id| Some(id) != caller.pemda_id.map(|p| p.0)) {
-        return Err(ApiError::forbidden("the monthly report of another Pemda is not yours to read"));
-    }
-    let request = ReportRequest { pemda_id, month: Some(month.to_owned()), ..Default::default() };
-    let (prepared, summary, backlog) = figures::summary(state, caller, &request).await?;
-    let (_, trend) = figures::trend(state, caller, &request, Interval::Day).await?;
-    let (_, units) = figures::units(state, caller, &request).await?;
-    let (_, categories) = figures::categories(state, caller, &request).await?;
-
-    let mut conn = state.conn().await?;
-    let rows = db::reports::overdue(&mut conn, prepared.pemda.id, prepared.now, OVERDUE_LIMIT).await?;
-    let earliest = rows.iter().map(|row| row.due_at).min().unwrap_or(prepared.now);
-    let calendar = calendar_for(state, &mut conn, prepared.pemda.id, earliest, prepared.now).await?;
-    let overdue = rows
-        .into_iter()
-        .map(|row| OverdueItem {
-            // Leaders learn that a supervision complaint is late, never which (as escalations tell them).
-            tracking_code: if row.supervision { "—".into() } else { row.tracking_code },
-            title: match (row.supervision, row.confidential) {
-                (true, _) => "Pengaduan berkadar pengawasan (ditangani Inspektorat)".into(),
-                (false, true) => "(rahasia)".into(),
-                (false, false) => row.title,
-            },
-            holder: row.unit_name.unwrap_or_else(|| "Admin utama (verifikasi)".into()),
-            days_late: calendar.working_days_between(row.due_at - chrono::Duration::microseconds(1), prepared.now),
-        })
-        .collect();
-    Ok(Monthly {
-        pemda: prepared.pemda,
-        period: prepared.period,
-        generated_at: prepared.now,
-        summary,
-        backlog,
-        trend,
-        units,
-        categories,
-        overdue,
-    })
-}
+use super::{Figure, Monthly};
 
 const SUMMARY: &str = "Ringkasan";
 const UNITS: &str = "OPD";
@@ -133,31 +30,15 @@ pub fn workbook(report: &Monthly, timezone: chrono_tz::Tz) -> Result<Vec<u8>, Xl
     )?;
     sheet.set_column_width(0, 46)?;
     sheet.set_column_width(1, 14)?;
-    let s = &report.summary;
-    let figures: [(&str, f64); 16] = [
-        ("Pengaduan diterima", s.kpis.received as f64),
-        ("Diverifikasi", s.kpis.verified as f64),
-        ("Dengan jawaban publik (ditindaklanjuti)", s.kpis.answered as f64),
-        ("Selesai ditindaklanjuti (semua jawaban akhir disetujui)", s.kpis.resolved as f64),
-        ("Selesai", s.kpis.finished as f64),
-        ("Persentase tindak lanjut (%)", number(s.kpis.follow_up_rate)),
-        ("Verifikasi tepat waktu (%)", number(s.deadlines.verify.percent_met)),
-        ("Tanggapan pertama tepat waktu (%)", number(s.deadlines.first_response.percent_met)),
-        ("Penyelesaian tepat waktu (%)", number(s.deadlines.resolve.percent_met)),
-        ("Median hari kerja sampai selesai ditindaklanjuti", number(s.working_days.to_resolve.median)),
-        ("Pelapor puas", s.reporter.satisfied as f64),
-        ("Pelapor tidak puas", s.reporter.not_satisfied as f64),
-        ("Dibuka kembali (%)", number(s.reporter.reopen_rate)),
-        ("Diarsipkan", s.closures.archived as f64),
-        ("Tunggakan terbuka saat ini", report.backlog.open as f64),
-        ("Tunggakan terlambat saat ini", report.backlog.overdue as f64),
-    ];
     sheet.write_with_format(4, 0, "Indikator", &header)?;
     sheet.write_with_format(4, 1, "Nilai", &header)?;
-    for (i, (label, value)) in figures.iter().enumerate() {
+    for (i, (label, value)) in report.key_figures().into_iter().enumerate() {
         let row = 5 + i as u32;
-        sheet.write(row, 0, *label)?;
-        sheet.write(row, 1, *value)?;
+        sheet.write(row, 0, label)?;
+        match value {
+            Figure::Count(count) => sheet.write(row, 1, count as f64)?,
+            Figure::Measure(measure) => sheet.write(row, 1, number(measure))?,
+        };
     }
 
     // The chart data sits in columns D onwards, each table with its chart beside it.
