@@ -95,6 +95,7 @@ impl Application {
             clock: Clock::default(),
             sessions: Arc::default(),
             statistics: Arc::default(),
+            exports_queued: Arc::default(),
             settings: Arc::new(settings),
         });
         tokio::spawn(session_cache::listen(state.sessions.clone(), database_url.clone()));

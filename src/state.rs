@@ -33,6 +33,9 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// Public statistics computed in the last minute.
     pub statistics: Arc<StatisticsCache>,
+    /// Wakes this instance's export worker when an export is queued (workers also look every job interval, for
+    /// exports queued through other instances).
+    pub exports_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

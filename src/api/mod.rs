@@ -10,6 +10,7 @@ pub mod complaints;
 pub mod dispositions;
 pub mod download;
 pub mod etag;
+pub mod exports;
 pub mod extract;
 pub mod fallback;
 pub mod health;
@@ -124,6 +125,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(reports::export_monthly_report_pdf)
             .service(reports::list_ranking_weights)
             .service(reports::create_ranking_weights)
+            .service(exports::create_export)
+            .service(exports::get_export)
+            .service(exports::download_export)
             .service(attachments::upload_attachment)
             .service(attachments::download_attachment),
     );

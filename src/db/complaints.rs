@@ -151,8 +151,9 @@ pub enum ComplaintSort {
     ResolveBy,
 }
 
-/// Filters of the staff list. Every field narrows the result.
-#[derive(Debug, Default)]
+/// Filters of the staff list. Every field narrows the result. Serialisable: an asynchronous export keeps the filter
+/// as it was resolved for its requester until a worker runs it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ComplaintFilter {
     /// Only these Pemda (the caller's reach); `None` for no restriction.
     pub pemda_ids: Option<Vec<Uuid>>,

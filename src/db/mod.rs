@@ -9,6 +9,7 @@ pub mod audit;
 pub mod complaints;
 pub mod deadlines;
 pub mod dispositions;
+pub mod exports;
 pub mod idempotency;
 pub mod local;
 pub mod migrations;

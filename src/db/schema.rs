@@ -276,6 +276,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    exports (id) {
+        id -> Uuid,
+        requested_by -> Uuid,
+        format -> Text,
+        filter -> Jsonb,
+        status -> Text,
+        attempts -> Int2,
+        locked_until -> Nullable<Timestamptz>,
+        row_count -> Nullable<Int8>,
+        size_bytes -> Nullable<Int8>,
+        file_name -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     follow_ups (id) {
         id -> Uuid,
         disposition_id -> Uuid,
@@ -491,6 +511,7 @@ diesel::joinable!(notifications -> complaints (complaint_id));
 diesel::joinable!(notifications -> dispositions (disposition_id));
 diesel::joinable!(notifications -> follow_ups (follow_up_id));
 diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(exports -> users (requested_by));
 diesel::joinable!(ranking_weights -> units (pemda_id));
 diesel::joinable!(ranking_weights -> users (created_by));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -519,6 +540,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deadline_policies,
     dispositions,
     escalations,
+    exports,
     follow_ups,
     holidays,
     idempotency_keys,

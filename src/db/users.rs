@@ -112,6 +112,17 @@ pub async fn find_session_user(
         .optional()
 }
 
+/// An account as it is now, with its Pemda (for work done on its behalf outside a request, such as an export).
+pub async fn find_with_pemda(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Option<SessionUser>> {
+    users::table
+        .inner_join(units::table.on(units::id.eq(users::unit_id)))
+        .filter(users::id.eq(user_id))
+        .select((users::id, users::role, users::unit_id, users::active, units::pemda_id))
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Inserts an account.
 pub async fn insert(conn: &mut AsyncPgConnection, user: &NewUserRow<'_>) -> QueryResult<UserRow> {
     diesel::insert_into(users::table).values(user).returning(UserRow::as_returning()).get_result(conn).await

@@ -3,12 +3,54 @@
 //! Nothing here knows about HTTP or SQL: every rule can be unit-tested with plain values. The API layer parses requests
 //! into these types ("parse, don't validate"), so code that holds a domain value never checks it again.
 
+/// An enum whose values travel as snake_case text (on the wire and in the database): `as_str`, `FromStr` (an
+/// unknown value is a `DomainError::Invalid` naming the type), `Display`, and `ALL`.
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name used on the wire and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::DomainError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL.iter().copied().find(|value| value.as_str() == s).ok_or_else(|| {
+                    $crate::domain::DomainError::invalid(stringify!($name), "unknown_value", format!("unknown value {s:?}"))
+                })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod action_plan;
 pub mod attachment;
 pub mod calendar;
 pub mod complaint;
 pub mod deadlines;
 pub mod disposition;
+pub mod export;
 pub mod holidays;
 pub mod ids;
 pub mod rate_limit;

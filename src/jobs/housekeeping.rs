@@ -1,6 +1,6 @@
 //! Removing what has expired: uploads never attached to a report within a day (and their files when no other upload
-//! shares them), stored idempotent responses older than a day, refresh tokens 30 days past their end, and rate-limit
-//! counters that no longer count.
+//! shares them), stored idempotent responses older than a day, refresh tokens 30 days past their end, rate-limit
+//! counters that no longer count, and export files 24 hours after they were written.
 
 use diesel_async::AsyncPgConnection;
 
@@ -23,6 +23,8 @@ pub struct HousekeepingReport {
     pub refresh_tokens: usize,
     /// Rate-limit windows and sign-in records that no longer count.
     pub rate_limit_records: usize,
+    /// Export files removed.
+    pub export_files: usize,
 }
 
 /// One run; `None` when another instance holds the lock.
@@ -41,6 +43,7 @@ pub async fn run(state: &AppState) -> anyhow::Result<Option<HousekeepingReport>>
             idempotency_keys = report.idempotency_keys,
             refresh_tokens = report.refresh_tokens,
             rate_limit_records = report.rate_limit_records,
+            export_files = report.export_files,
             "housekeeping removed expired records"
         );
     }
@@ -70,5 +73,16 @@ async fn sweep(state: &AppState, conn: &mut AsyncPgConnection) -> anyhow::Result
     report.rate_limit_records =
         db::rate_limits::delete_stale(conn, day_ago, day_ago, now - crate::domain::rate_limit::KNOWN_ADDRESS_FOR)
             .await?;
+    // The file first, then the row: a crash between leaves a done row whose file is gone, which the next run finds
+    // again (and a download in between answers that the export expired).
+    let exports = crate::services::reports::export_jobs::folder(state);
+    for (id, file_name) in db::exports::expired(conn, now).await? {
+        match tokio::fs::remove_file(exports.join(&file_name)).await {
+            Ok(()) => report.export_files += 1,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err.into()),
+        }
+        db::exports::mark_expired(conn, id).await?;
+    }
     Ok(report)
 }

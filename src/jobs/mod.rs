@@ -1,7 +1,9 @@
-//! Background work that runs inside `serve`: deadline escalation with auto-close, and housekeeping. Every job is safe with several
-//! instances running: each run takes a PostgreSQL advisory lock first, and a run that finds it taken skips its turn.
+//! Background work that runs inside `serve`: deadline escalation with auto-close, housekeeping, and the export worker.
+//! Every job is safe with several instances running: deadlines and housekeeping take a PostgreSQL advisory lock first,
+//! and a run that finds it taken skips its turn; export workers claim one export each with `SKIP LOCKED`.
 
 pub mod deadlines;
+pub mod exports;
 pub mod housekeeping;
 
 use std::time::Duration;
@@ -13,6 +15,7 @@ use crate::state::AppState;
 /// Runs every job every `interval` until the process ends. A missed tick is not replayed: each run catches up on all
 /// that is due.
 pub fn spawn(state: web::Data<AppState>, interval: Duration) {
+    exports::spawn_worker(state.clone(), interval);
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -12,10 +12,15 @@ use crate::error::ApiError;
 
 /// The reach of `user`'s authority: everything, their Pemda's subtree, or their own unit's subtree.
 pub fn reach_of(user: &AuthUser) -> Reach {
-    if user.role == Role::SuperAdmin {
+    reach_for(user.role, user.unit_id, user.pemda_id)
+}
+
+/// The reach of an account by its role, unit and Pemda (for work done on someone's behalf outside a request).
+pub fn reach_for(role: Role, unit_id: UnitId, pemda_id: Option<UnitId>) -> Reach {
+    if role == Role::SuperAdmin {
         return Reach::Everything;
     }
-    Reach::of(user.role, user.unit_id, user.pemda_id)
+    Reach::of(role, unit_id, pemda_id)
 }
 
 /// The whole Pemda of `user` (everything for a super admin): what they may look up in the organisation tree, even

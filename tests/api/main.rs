@@ -9,6 +9,7 @@ mod complaints;
 mod dispositions;
 mod errors;
 mod escalations;
+mod exports;
 mod health;
 mod helpers;
 mod idempotency;

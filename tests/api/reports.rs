@@ -31,10 +31,11 @@ fn set_clock(app: &TestApp, month: u32, day: u32, hour: u32) {
     app.state.clock.advance(target - app.state.clock.now());
 }
 
-struct November {
-    app: TestApp,
-    admin: TestUser,
-    pupr_operator: TestUser,
+/// The November dataset: the app (jobs off, clock on Monday 16 November 2026), Sekadau's admin and a PUPR operator.
+pub struct November {
+    pub app: TestApp,
+    pub admin: TestUser,
+    pub pupr_operator: TestUser,
 }
 
 async fn reply(app: &TestApp, receipt: &Value, rating: u8, satisfied: bool) {
@@ -62,7 +63,7 @@ async fn answer(app: &TestApp, operator: &TestUser, official: &TestUser, disposi
     post(app, official, &format!("/api/v1/follow-ups/{}/approve", draft["id"].as_str().unwrap()), json!({})).await;
 }
 
-async fn november() -> November {
+pub async fn november() -> November {
     let app = spawn_app_with(|s| s.run_jobs = false).await;
     pengaduan::services::seed::seed(&mut app.conn().await).await.unwrap();
     set_clock(&app, 11, 2, 8);

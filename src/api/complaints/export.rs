@@ -1,9 +1,7 @@
 //! The complaint list as a file: every complaint the list's filters select, one line or row each, streamed.
 
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
 use futures_util::stream;
-use tokio::io::AsyncReadExt;
 
 use super::reads::{ComplaintListQuery, filter_of};
 use crate::api::download;
@@ -55,7 +53,11 @@ pub async fn export_complaints_csv(
 }
 
 /// The list's filters for an export (403 for roles that may not read complaints; paging refused).
-fn export_filter(query: &ComplaintListQuery, user: &AuthUser, state: &AppState) -> Result<ComplaintFilter, ApiError> {
+pub(crate) fn export_filter(
+    query: &ComplaintListQuery,
+    user: &AuthUser,
+    state: &AppState,
+) -> Result<ComplaintFilter, ApiError> {
     guards::require(user.role, Action::ReadComplaints)?;
     for (field, given) in
         [("limit", query.limit.is_some()), ("cursor", query.cursor.is_some()), ("sort", query.sort.is_some())]
@@ -89,22 +91,11 @@ pub async fn export_complaints_xlsx(
     query: Query<ComplaintListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = export_filter(&query, &user, &state)?;
-    let path = export::write_xlsx(&state, &filter).await?;
+    let (path, _) = export::write_xlsx(&state, &filter).await?;
     let file = tokio::fs::File::open(&path).await.map_err(|err| ApiError::Internal(err.into()))?;
     // The open handle keeps the file readable; its name goes at once, so nothing is left behind.
     let _ = tokio::fs::remove_file(&path).await;
-    let body = stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut buffer = vec![0; 64 * 1024];
-        match file.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(read) => {
-                buffer.truncate(read);
-                Some((Ok::<_, std::io::Error>(Bytes::from(buffer)), Some(file)))
-            }
-            Err(err) => Some((Err(err), None)),
-        }
-    });
+    let body = download::file_stream(file);
     let name =
         format!("pengaduan-{}.xlsx", state.clock.now().with_timezone(&state.settings.timezone).format("%Y%m%d-%H%M"));
     Ok(download::attachment(download::XLSX, &name).streaming(body))

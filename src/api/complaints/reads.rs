@@ -94,7 +94,7 @@ fn position(row: &ComplaintRow, sort: ComplaintSort) -> Keyset {
 }
 
 /// The list's filters as a query filter, within the caller's reach (403 for roles that may not read complaints).
-pub(super) fn filter_of(
+pub(crate) fn filter_of(
     query: &ComplaintListQuery,
     user: &AuthUser,
     state: &AppState,

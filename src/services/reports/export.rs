@@ -6,6 +6,9 @@
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use std::path::{Path, PathBuf};
+
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc::Sender;
 
 use crate::db;
@@ -77,21 +80,22 @@ pub fn line(row: &ExportRow, timezone: Tz, now: DateTime<Utc>) -> String {
     text
 }
 
-/// Writes the export of `filter` into `sink`, a page at a time, until done or until the client goes away. A failure
-/// after the first bytes can no longer change the status: it is logged, and the body ends with a stream error, which
-/// HTTP clients see as a failed download rather than a complete file.
-pub async fn write_csv(state: AppState, filter: ComplaintFilter, sink: Sender<Result<Bytes, std::io::Error>>) {
+/// Writes the export of `filter` into `sink`, a page at a time, until done or until the client goes away, and returns
+/// the number of complaints written. A failure after the first bytes can no longer change the status: it is logged,
+/// and the body ends with a stream error, which HTTP clients see as a failed download rather than a complete file.
+pub async fn write_csv(state: AppState, filter: ComplaintFilter, sink: Sender<Result<Bytes, std::io::Error>>) -> u64 {
+    let mut written = 0;
     let timezone = state.settings.timezone;
     let now = state.clock.now();
     if sink.send(Ok(Bytes::from_static(HEADER.as_bytes()))).await.is_err() {
-        return;
+        return written;
     }
     let mut conn = match state.conn().await {
         Ok(conn) => conn,
         Err(err) => {
             tracing::error!(error = %err, "export could not get a database connection");
             let _ = sink.send(Err(std::io::Error::other("the export failed"))).await;
-            return;
+            return written;
         }
     };
     let mut after: Option<Keyset> = None;
@@ -101,20 +105,21 @@ pub async fn write_csv(state: AppState, filter: ComplaintFilter, sink: Sender<Re
             Err(err) => {
                 tracing::error!(error = %err, "export stopped by a database error");
                 let _ = sink.send(Err(std::io::Error::other("the export failed"))).await;
-                return;
+                return written;
             }
         };
-        let Some(last) = rows.last() else { return };
+        let Some(last) = rows.last() else { return written };
         after = Some(Keyset { at: last.created_at, id: last.id });
         let mut chunk = String::with_capacity(rows.len() * 320);
         for row in &rows {
             chunk.push_str(&line(row, timezone, now));
         }
         if sink.send(Ok(Bytes::from(chunk))).await.is_err() {
-            return;
+            return written;
         }
+        written += rows.len() as u64;
         if (rows.len() as i64) < PAGE {
-            return;
+            return written;
         }
     }
 }
@@ -122,10 +127,24 @@ pub async fn write_csv(state: AppState, filter: ComplaintFilter, sink: Sender<Re
 /// Rows an Excel sheet holds besides its header.
 const XLSX_ROWS: usize = 1_048_575;
 
-/// Writes the export of `filter` as an `.xlsx` file in the data folder and returns its path. The sheet streams its
-/// rows to a temporary file as they are written (rust_xlsxwriter's constant-memory mode), so memory stays flat;
-/// more complaints than a sheet holds is 422 (the CSV export has no such limit).
-pub async fn write_xlsx(state: &AppState, filter: &ComplaintFilter) -> Result<std::path::PathBuf, ApiError> {
+/// Writes the export of `filter` as a CSV file at `path` and returns the number of complaints in it.
+pub async fn write_csv_file(state: &AppState, filter: ComplaintFilter, path: &Path) -> Result<u64, ApiError> {
+    let io = |err: std::io::Error| ApiError::Internal(anyhow::anyhow!("complaint export file: {err}"));
+    let (sink, mut chunks) = tokio::sync::mpsc::channel(4);
+    let writer = tokio::spawn(write_csv(state.clone(), filter, sink));
+    let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+    while let Some(chunk) = chunks.recv().await {
+        file.write_all(&chunk.map_err(io)?).await.map_err(io)?;
+    }
+    file.sync_all().await.map_err(io)?;
+    writer.await.map_err(|err| ApiError::Internal(err.into()))
+}
+
+/// Writes the export of `filter` as an `.xlsx` file in the data folder and returns its path and the number of
+/// complaints in it. The sheet streams its rows to a temporary file as they are written (rust_xlsxwriter's
+/// constant-memory mode), so memory stays flat; more complaints than a sheet holds is 422 (the CSV export has no such
+/// limit).
+pub async fn write_xlsx(state: &AppState, filter: &ComplaintFilter) -> Result<(PathBuf, u64), ApiError> {
     let xlsx = |err: rust_xlsxwriter::XlsxError| ApiError::Internal(anyhow::anyhow!("complaint workbook: {err}"));
     let timezone = state.settings.timezone;
     let now = state.clock.now();
@@ -174,5 +193,5 @@ pub async fn write_xlsx(state: &AppState, filter: &ComplaintFilter) -> Result<st
         .await
         .map_err(|err| ApiError::Internal(err.into()))?
         .map_err(xlsx)?;
-    Ok(path)
+    Ok((path, written as u64))
 }

@@ -5,6 +5,7 @@
 //! no complaint, user or reporter); OPD staff read the Pemda's totals and their own unit's figures.
 
 pub mod export;
+pub mod export_jobs;
 mod figures;
 pub mod monthly;
 pub mod public;
