@@ -3,7 +3,7 @@
 
 use actix_web::App;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -36,6 +36,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "notifications", description = "What each user must hear about"),
         (name = "action plans", description = "Rencana Aksi: periods, forms, rows, submission, versions"),
         (name = "reports", description = "Figures for leaders, regulators, OPDs and external systems; never a reporter"),
+        (name = "api clients", description = "Machine clients of a Pemda and their OAuth 2.0 client credentials tokens"),
     ),
     servers((url = "/", description = "The service that serves this document")),
     components(schemas(Problem, FieldError)),
@@ -57,6 +58,22 @@ impl Modify for BearerScheme {
                     .description(Some("Access token from POST /api/v1/auth/login, valid 15 minutes by default"))
                     .build(),
             ),
+        );
+        // Machine clients: each operation open to them lists, under `oauth2`, the scopes it accepts.
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/api/v1/oauth/token",
+                    Scopes::from_iter([
+                        ("reports:read", "Read the reports of the client's Pemda"),
+                        ("complaints:read", "Read complaints of the client's Pemda, never a reporter's identity"),
+                        ("complaints:write", "File reports as the client's channel"),
+                        ("webhooks:manage", "Manage the Pemda's webhook subscriptions"),
+                    ]),
+                ))],
+                "API clients of a Pemda (managed at /api/v1/api-clients) get tokens by the client credentials grant",
+            )),
         );
     }
 }

@@ -208,12 +208,15 @@ fn cors(origins: &[String]) -> Cors {
 }
 
 /// Errors produced outside our handlers (middleware such as CORS, the docs service) still leave as problem documents.
+/// The OAuth token endpoint is the exception: its errors are RFC 6749 §5.2 JSON, which OAuth libraries read.
 fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    let is_oauth = res.request().path() == api::oauth::TOKEN_PATH
+        && res.headers().get(header::CONTENT_TYPE).is_some_and(|value| value == "application/json");
+    if is_problem || is_oauth {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -4,6 +4,7 @@
 //! to a response type. Handler names are `<verb>_<resource>`; they become the OpenAPI operation ids.
 
 pub mod action_plans;
+pub mod api_clients;
 pub mod attachments;
 pub mod auth;
 pub mod complaints;
@@ -19,6 +20,7 @@ pub mod index;
 pub mod json_time;
 pub mod me;
 pub mod notifications;
+pub mod oauth;
 pub mod pagination;
 pub mod rate_limit;
 pub mod reference;
@@ -125,6 +127,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(reports::export_monthly_report_pdf)
             .service(reports::list_ranking_weights)
             .service(reports::create_ranking_weights)
+            .service(oauth::issue_token)
+            .service(api_clients::create_api_client)
+            .service(api_clients::list_api_clients)
+            .service(api_clients::get_api_client)
+            .service(api_clients::update_api_client)
+            .service(api_clients::rotate_api_client_secret)
+            .service(api_clients::revoke_api_client)
             .service(exports::create_export)
             .service(exports::get_export)
             .service(exports::download_export)

@@ -8,5 +8,5 @@ pub mod password;
 pub mod session_cache;
 pub mod tokens;
 
-pub use caller::AuthUser;
+pub use caller::{AuthUser, MachineClient};
 pub use guards::{Action, Reach};

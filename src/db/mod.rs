@@ -4,6 +4,7 @@
 //! Query functions take `&mut AsyncPgConnection`, never the pool: the caller (a service) owns the transaction.
 
 pub mod action_plans;
+pub mod api_clients;
 pub mod attachments;
 pub mod audit;
 pub mod complaints;

@@ -106,6 +106,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_clients (id) {
+        id -> Uuid,
+        pemda_id -> Uuid,
+        name -> Text,
+        scopes -> Array<Text>,
+        channel -> Nullable<Text>,
+        secret_hash -> Bytea,
+        previous_secret_hash -> Nullable<Bytea>,
+        previous_secret_valid_until -> Nullable<Timestamptz>,
+        rate_limit_per_minute -> Int4,
+        expires_at -> Nullable<Timestamptz>,
+        active -> Bool,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     attachments (id) {
         id -> Uuid,
         sha256 -> Text,
@@ -485,6 +506,8 @@ diesel::joinable!(action_plans -> action_plan_periods (period_id));
 diesel::joinable!(action_plans -> attachments (letter_attachment_id));
 diesel::joinable!(action_plans -> units (unit_id));
 diesel::joinable!(action_plans -> users (created_by));
+diesel::joinable!(api_clients -> units (pemda_id));
+diesel::joinable!(api_clients -> users (created_by));
 diesel::joinable!(attachments -> complaints (complaint_id));
 diesel::joinable!(attachments -> follow_ups (follow_up_id));
 diesel::joinable!(attachments -> users (uploaded_by));
@@ -530,6 +553,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     action_plan_rows,
     action_plan_versions,
     action_plans,
+    api_clients,
     attachments,
     audit_events,
     categories,

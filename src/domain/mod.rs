@@ -45,6 +45,7 @@ macro_rules! wire_enum {
 }
 
 pub mod action_plan;
+pub mod api_client;
 pub mod attachment;
 pub mod calendar;
 pub mod complaint;

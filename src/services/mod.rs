@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod action_plans;
+pub mod api_clients;
 pub mod attachments;
 pub mod auth;
 pub mod complaints;

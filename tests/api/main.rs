@@ -2,6 +2,7 @@
 //! its own, and talks to it over HTTP (or runs the real binary, for the command line).
 
 mod action_plans;
+mod api_clients;
 mod attachments;
 mod auth;
 mod cli;

@@ -1,4 +1,5 @@
-//! [`AuthUser`] as an extractor: a handler that takes one is closed to callers without a valid access token.
+//! Callers as extractors. [`AuthUser`]: a person with a valid access token (a machine client's token is 403
+//! `insufficient_scope` there). [`ReportReader`]: a person, or a machine client whose token carries `reports:read`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,6 +9,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::auth::AuthUser;
+use crate::domain::api_client::Scope;
 use crate::error::ApiError;
 use crate::services;
 use crate::state::AppState;
@@ -21,7 +23,47 @@ impl FromRequest for AuthUser {
         let token = bearer_token(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
-            services::auth::authenticate(&state, &token?).await
+            let token = token?;
+            if state.access_tokens.verify_client(&token).is_ok() {
+                return Err(not_for_clients());
+            }
+            services::auth::authenticate(&state, &token).await
+        })
+    }
+}
+
+fn not_for_clients() -> ApiError {
+    ApiError::Forbidden {
+        code: "insufficient_scope",
+        detail: "this operation is for signed-in staff; no API client scope reaches it".into(),
+    }
+}
+
+/// Who may read reports: any signed-in person (the report decides what their role sees), or a machine client whose
+/// token carries `reports:read` (it reads as its Pemda's leaders do).
+pub struct ReportReader(pub AuthUser);
+
+impl FromRequest for ReportReader {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
+            let token = token?;
+            if state.access_tokens.verify_client(&token).is_err() {
+                return services::auth::authenticate(&state, &token).await.map(ReportReader);
+            }
+            let client = services::api_clients::authenticate(&state, &token).await?;
+            if !client.has(Scope::ReportsRead) {
+                return Err(ApiError::Forbidden {
+                    code: "insufficient_scope",
+                    detail: "this operation needs the reports:read scope".into(),
+                });
+            }
+            Ok(ReportReader(client.as_report_reader()))
         })
     }
 }

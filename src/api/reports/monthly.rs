@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::api::download;
 use crate::api::extract::Query;
-use crate::auth::AuthUser;
+use crate::api::extract::ReportReader;
 use crate::error::{ApiError, Problem};
 use crate::services::reports::monthly;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ pub struct MonthlyQuery {
 #[utoipa::path(
     tag = "reports",
     params(MonthlyQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "The workbook", body = crate::api::Binary, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 403, description = "Not an admin, leader or inspector of this Pemda", body = Problem, content_type = "application/problem+json"),
@@ -46,7 +46,7 @@ pub struct MonthlyQuery {
 #[get("/reports/monthly.xlsx")]
 pub async fn export_monthly_report_xlsx(
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<MonthlyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let report = monthly::monthly(&state, &user, query.pemda_id, &query.month).await?;
@@ -65,7 +65,7 @@ pub async fn export_monthly_report_xlsx(
 #[utoipa::path(
     tag = "reports",
     params(MonthlyQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "The document", body = crate::api::Binary, content_type = "application/pdf"),
         (status = 403, description = "Not an admin, leader or inspector of this Pemda", body = Problem, content_type = "application/problem+json"),
@@ -75,7 +75,7 @@ pub async fn export_monthly_report_xlsx(
 #[get("/reports/monthly.pdf")]
 pub async fn export_monthly_report_pdf(
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<MonthlyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let report = monthly::monthly(&state, &user, query.pemda_id, &query.month).await?;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::{ReportHeader, ReportQuery};
+use crate::api::extract::ReportReader;
 use crate::api::extract::{Json, Query};
 use crate::auth::AuthUser;
 use crate::db::rankings::WeightsRow;
@@ -40,7 +41,7 @@ pub struct RankingReport {
 #[utoipa::path(
     tag = "reports",
     params(ReportQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "The ranking", body = RankingReport),
         (status = 403, description = "Another Pemda than yours or one below your province", body = Problem, content_type = "application/problem+json"),
@@ -50,7 +51,7 @@ pub struct RankingReport {
 #[get("/reports/rankings")]
 pub async fn get_report_rankings(
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     query.refuse_interval()?;
@@ -113,11 +114,14 @@ pub struct WeightsList {
 /// Every role.
 #[utoipa::path(
     tag = "reports",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses((status = 200, description = "The default and the versions", body = WeightsList))
 )]
 #[get("/reports/ranking-weights")]
-pub async fn list_ranking_weights(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn list_ranking_weights(
+    state: web::Data<AppState>,
+    ReportReader(user): ReportReader,
+) -> Result<HttpResponse, ApiError> {
     let versions = rankings::weight_versions(&state, &user).await?;
     let default = AppliedWeights {
         weights: Weights::DEFAULT,

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::{ReportHeader, ReportQuery, csv};
 use crate::api::extract::Query;
-use crate::auth::AuthUser;
+use crate::api::extract::ReportReader;
 use crate::domain::report::backlog::Backlog;
 use crate::domain::report::summary::Summary;
 use crate::domain::report::trend::{Interval, TrendPoint};
@@ -78,7 +78,7 @@ fn tabular<T: Serialize + ToSchema>(
 #[utoipa::path(
     tag = "reports",
     params(ReportQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "The figures", body = SummaryReport),
         (status = 403, description = "Another Pemda, or another unit than an OPD caller's own", body = Problem, content_type = "application/problem+json"),
@@ -88,7 +88,7 @@ fn tabular<T: Serialize + ToSchema>(
 #[get("/reports/summary")]
 pub async fn get_report_summary(
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if query.format == Some(super::ReportFormat::Csv) {
@@ -106,7 +106,7 @@ pub async fn get_report_summary(
 #[utoipa::path(
     tag = "reports",
     params(ReportQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "One row per OPD", content((Rows<UnitReportRow> = "application/json"), (crate::api::Binary = "text/csv"))),
         (status = 403, description = "Another Pemda, or another unit than an OPD caller's own", body = Problem, content_type = "application/problem+json"),
@@ -117,7 +117,7 @@ pub async fn get_report_summary(
 pub async fn get_report_units(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (prepared, rows) = reports::units(&state, &user, &query.plain()?).await?;
@@ -131,7 +131,7 @@ pub async fn get_report_units(
 #[utoipa::path(
     tag = "reports",
     params(ReportQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "One row per category", content((Rows<CategoryRow> = "application/json"), (crate::api::Binary = "text/csv"))),
         (status = 403, description = "Another Pemda, or another unit than an OPD caller's own", body = Problem, content_type = "application/problem+json"),
@@ -142,7 +142,7 @@ pub async fn get_report_units(
 pub async fn get_report_categories(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (prepared, rows) = reports::categories(&state, &user, &query.plain()?).await?;
@@ -155,7 +155,7 @@ pub async fn get_report_categories(
 #[utoipa::path(
     tag = "reports",
     params(ReportQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "One row per region", content((Rows<RegionRow> = "application/json"), (crate::api::Binary = "text/csv"))),
         (status = 403, description = "Another Pemda, or another unit than an OPD caller's own", body = Problem, content_type = "application/problem+json"),
@@ -166,7 +166,7 @@ pub async fn get_report_categories(
 pub async fn get_report_regions(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (prepared, rows) = reports::regions(&state, &user, &query.plain()?).await?;
@@ -179,7 +179,7 @@ pub async fn get_report_regions(
 #[utoipa::path(
     tag = "reports",
     params(ReportQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "The series", content((TrendReport = "application/json"), (crate::api::Binary = "text/csv"))),
         (status = 403, description = "Another Pemda, or another unit than an OPD caller's own", body = Problem, content_type = "application/problem+json"),
@@ -190,7 +190,7 @@ pub async fn get_report_regions(
 pub async fn get_report_trend(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     query.refuse_level()?;
@@ -208,7 +208,7 @@ pub async fn get_report_trend(
 #[utoipa::path(
     tag = "reports",
     params(ReportQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
         (status = 200, description = "The backlog", content((BacklogReportView = "application/json"), (crate::api::Binary = "text/csv"))),
         (status = 403, description = "Another Pemda, or another unit than an OPD caller's own", body = Problem, content_type = "application/problem+json"),
@@ -219,7 +219,7 @@ pub async fn get_report_trend(
 pub async fn get_report_backlog(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReportReader(user): ReportReader,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (prepared, backlog) = reports::backlog(&state, &user, &query.plain()?).await?;
