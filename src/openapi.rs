@@ -36,6 +36,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "notifications", description = "What each user must hear about"),
         (name = "action plans", description = "Rencana Aksi: periods, forms, rows, submission, versions"),
         (name = "reports", description = "Figures for leaders, regulators, OPDs and external systems; never a reporter"),
+        (name = "changes", description = "One ordered feed of what changed, for systems that keep a copy in sync"),
         (name = "api clients", description = "Machine clients of a Pemda and their OAuth 2.0 client credentials tokens"),
     ),
     servers((url = "/", description = "The service that serves this document")),
@@ -104,7 +105,9 @@ fn declare_public_operations(spec: &mut Document) {
 fn add_idempotency(spec: &mut Document) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::{ObjectBuilder, Required, Type};
-    for operation in spec.paths.paths.values_mut().filter_map(|item| item.post.as_mut()) {
+    let token_path = crate::api::oauth::TOKEN_PATH;
+    for (_, item) in spec.paths.paths.iter_mut().filter(|(path, _)| path.as_str() != token_path) {
+        let Some(operation) = item.post.as_mut() else { continue };
         let parameters = operation.parameters.get_or_insert_with(Vec::new);
         let declared = |p: &utoipa::openapi::RefOr<utoipa::openapi::path::Parameter>| matches!(p, utoipa::openapi::RefOr::T(p) if p.name.eq_ignore_ascii_case("Idempotency-Key"));
         if parameters.iter().any(declared) {

@@ -71,8 +71,11 @@ pub async fn idempotent(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let applies =
-        req.method() == Method::POST && req.headers().contains_key(KEY_HEADER) && !OWN_HANDLING.contains(&req.path());
+    // Token requests create nothing and may be repeated as they are: the OAuth token endpoint ignores the key.
+    let applies = req.method() == Method::POST
+        && req.headers().contains_key(KEY_HEADER)
+        && !OWN_HANDLING.contains(&req.path())
+        && req.path() != crate::api::oauth::TOKEN_PATH;
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (true, Some(state)) = (applies, state) else {
         return Ok(next.call(req).await?.map_into_boxed_body());

@@ -7,6 +7,7 @@ pub mod action_plans;
 pub mod api_clients;
 pub mod attachments;
 pub mod auth;
+pub mod changes;
 pub mod complaints;
 pub mod dispositions;
 pub mod download;
@@ -127,6 +128,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(reports::export_monthly_report_pdf)
             .service(reports::list_ranking_weights)
             .service(reports::create_ranking_weights)
+            .service(changes::list_changes)
             .service(oauth::issue_token)
             .service(api_clients::create_api_client)
             .service(api_clients::list_api_clients)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -157,9 +157,7 @@ pub async fn issue_token(state: web::Data<AppState>, req: HttpRequest, body: Byt
         Err(GrantError::InvalidScope) => {
             refuse(StatusCode::BAD_REQUEST, "invalid_scope", "a scope asked for is unknown or not the client's")
         }
-        Err(GrantError::Internal) => HttpResponse::ServiceUnavailable()
-            .insert_header((header::RETRY_AFTER, "5"))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(OAuthError { error: "temporarily_unavailable", error_description: "try again shortly".into() }),
+        // Not an OAuth error (RFC 6749 has none for the token endpoint's own failures): the service's 500 or 503.
+        Err(GrantError::Failed(error)) => error.error_response(),
     }
 }

@@ -7,6 +7,7 @@ pub mod action_plans;
 pub mod api_clients;
 pub mod attachments;
 pub mod audit;
+pub mod changes;
 pub mod complaints;
 pub mod deadlines;
 pub mod dispositions;

@@ -48,6 +48,7 @@ pub mod action_plan;
 pub mod api_client;
 pub mod attachment;
 pub mod calendar;
+pub mod change;
 pub mod complaint;
 pub mod deadlines;
 pub mod disposition;

@@ -257,14 +257,14 @@ fn standing(row: &ApiClientRow) -> ClientStanding {
 }
 
 /// Why a token request was refused, as RFC 6749 §5.2 names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum GrantError {
     /// Unknown client, wrong secret, or a client that may not get tokens (revoked, inactive, expired).
     InvalidClient,
     /// A scope asked for is unknown or not the client's.
     InvalidScope,
-    /// Something failed on our side.
-    Internal,
+    /// Something failed on our side (the database is unreachable: 503).
+    Failed(ApiError),
 }
 
 /// A granted token.
@@ -282,10 +282,10 @@ pub async fn grant(
     requested: Option<&str>,
 ) -> Result<Grant, GrantError> {
     let id = client_id.parse::<Uuid>().map_err(|_| GrantError::InvalidClient)?;
-    let mut conn = state.conn().await.map_err(|_| GrantError::Internal)?;
+    let mut conn = state.conn().await.map_err(GrantError::Failed)?;
     let row = db::api_clients::find(&mut conn, id)
         .await
-        .map_err(|_| GrantError::Internal)?
+        .map_err(|err| GrantError::Failed(err.into()))?
         .ok_or(GrantError::InvalidClient)?;
     let now = state.clock.now();
     let previous = row.previous_secret_hash.as_deref().zip(row.previous_secret_valid_until);
@@ -295,7 +295,10 @@ pub async fn grant(
     let held: Vec<Scope> = row.scopes.iter().filter_map(|text| text.parse().ok()).collect();
     let scopes = granted_scopes(requested, &held).ok_or(GrantError::InvalidScope)?;
     let scope = scopes.iter().map(|scope| scope.as_str()).collect::<Vec<_>>().join(" ");
-    let access_token = state.access_tokens.issue_client(row.id, &scope, now).map_err(|_| GrantError::Internal)?;
+    let access_token = state
+        .access_tokens
+        .issue_client(row.id, &scope, now)
+        .map_err(|err| GrantError::Failed(ApiError::Internal(err)))?;
     let _ = db::api_clients::touch(&mut conn, row.id, now).await;
     tracing::info!(api_client.id = %row.id, scope = %scope, "token granted to an API client");
     Ok(Grant { access_token, expires_in: state.access_tokens.ttl().as_secs(), scope })

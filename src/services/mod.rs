@@ -8,6 +8,7 @@ pub mod action_plans;
 pub mod api_clients;
 pub mod attachments;
 pub mod auth;
+pub mod changes;
 pub mod complaints;
 pub mod dispositions;
 pub mod notifications;

@@ -5,6 +5,7 @@ mod action_plans;
 mod api_clients;
 mod attachments;
 mod auth;
+mod changes;
 mod cli;
 mod complaints;
 mod dispositions;

@@ -8,7 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MachineClient};
 use crate::domain::api_client::Scope;
 use crate::error::ApiError;
 use crate::services;
@@ -39,6 +39,35 @@ fn not_for_clients() -> ApiError {
     }
 }
 
+/// Any caller with a token: a person, or a machine client (whose scopes the operation then checks).
+pub enum Caller {
+    /// Signed-in staff.
+    Person(AuthUser),
+    /// An API client.
+    Machine(MachineClient),
+}
+
+async fn caller(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    if state.access_tokens.verify_client(token).is_ok() {
+        return services::api_clients::authenticate(state, token).await.map(Caller::Machine);
+    }
+    services::auth::authenticate(state, token).await.map(Caller::Person)
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
+            caller(&state, &token?).await
+        })
+    }
+}
+
 /// Who may read reports: any signed-in person (the report decides what their role sees), or a machine client whose
 /// token carries `reports:read` (it reads as its Pemda's leaders do).
 pub struct ReportReader(pub AuthUser);
@@ -52,11 +81,10 @@ impl FromRequest for ReportReader {
         let token = bearer_token(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
-            let token = token?;
-            if state.access_tokens.verify_client(&token).is_err() {
-                return services::auth::authenticate(&state, &token).await.map(ReportReader);
-            }
-            let client = services::api_clients::authenticate(&state, &token).await?;
+            let client = match caller(&state, &token?).await? {
+                Caller::Person(user) => return Ok(ReportReader(user)),
+                Caller::Machine(client) => client,
+            };
             if !client.has(Scope::ReportsRead) {
                 return Err(ApiError::Forbidden {
                     code: "insufficient_scope",

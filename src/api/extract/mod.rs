@@ -10,7 +10,7 @@ mod auth;
 mod json_text;
 mod strict;
 
-pub use auth::{ReportReader, bearer_token};
+pub use auth::{Caller, ReportReader, bearer_token};
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
