@@ -93,6 +93,8 @@ pub struct Settings {
     pub run_jobs: bool,
     /// Days after a quarter's end during which its Rencana Aksi realisation can still be recorded.
     pub realisation_grace_days: u32,
+    /// Address of the Prometheus metrics listener (`GET /metrics`); `None` (the default) serves no metrics.
+    pub metrics_bind: Option<String>,
 }
 
 impl Settings {
@@ -152,6 +154,7 @@ impl Settings {
             job_interval: seconds(&var, "PENGADUAN_JOB_INTERVAL_SECS", 60)?,
             run_jobs: boolean(&var, "PENGADUAN_RUN_JOBS", true)?,
             realisation_grace_days: number(&var, "PENGADUAN_REALISATION_GRACE_DAYS", 30)?,
+            metrics_bind: var("PENGADUAN_METRICS_BIND").filter(|bind| !bind.trim().is_empty()),
         })
     }
 

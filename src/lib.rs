@@ -20,6 +20,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod jobs;
+pub mod monitoring;
 pub mod openapi;
 pub mod sealing;
 pub mod services;

@@ -105,8 +105,7 @@ fn declare_public_operations(spec: &mut Document) {
 fn add_idempotency(spec: &mut Document) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::{ObjectBuilder, Required, Type};
-    let token_path = crate::api::oauth::TOKEN_PATH;
-    for (_, item) in spec.paths.paths.iter_mut().filter(|(path, _)| path.as_str() != token_path) {
+    for (_, item) in spec.paths.paths.iter_mut().filter(|(path, _)| crate::api::idempotency::honoured_on(path)) {
         let Some(operation) = item.post.as_mut() else { continue };
         let parameters = operation.parameters.get_or_insert_with(Vec::new);
         let declared = |p: &utoipa::openapi::RefOr<utoipa::openapi::path::Parameter>| matches!(p, utoipa::openapi::RefOr::T(p) if p.name.eq_ignore_ascii_case("Idempotency-Key"));

@@ -22,6 +22,7 @@ use crate::config::{Secret, Settings};
 use crate::db::local::{self, LocalPostgres};
 use crate::db::{self, migrations};
 use crate::error::{self, ApiError, PROBLEM_JSON};
+use crate::monitoring;
 use crate::sealing::Sealer;
 use crate::state::AppState;
 use crate::storage::LocalDisk;
@@ -65,6 +66,8 @@ impl Database {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener's port and server, when `PENGADUAN_METRICS_BIND` asks for one.
+    metrics: Option<(u16, Server)>,
     state: web::Data<AppState>,
 }
 
@@ -109,6 +112,12 @@ impl Application {
             &spec,
             &[("/api/v1/openapi.json", Method::GET), ("/docs", Method::GET), ("/docs/{_:.*}", Method::GET)],
         ));
+        monitoring::handle();
+        monitoring::watch_pool(&state.pool);
+        let metrics = match &state.settings.metrics_bind {
+            Some(bind) => Some(metrics_server(bind, state.clone())?),
+            None => None,
+        };
         let listener = TcpListener::bind(&state.settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = state.settings.workers;
@@ -121,6 +130,7 @@ impl Application {
             // on each side); the background jobs and the tests keep the shared pool.
             let worker_pool = db::build_pool(&server_database_url, worker_pool_size)
                 .expect("the shared pool was built with the same settings");
+            monitoring::watch_pool(&worker_pool);
             let worker_state = web::Data::new(server_state.with_pool(worker_pool));
             let settings = &server_state.settings;
             App::new()
@@ -146,12 +156,18 @@ impl Application {
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(telemetry::request_id))
                 .wrap(from_fn(api::index::head_as_get))
+                .wrap(from_fn(monitoring::record_requests))
         })
         .workers(workers)
         .listen(listener)?
         .run();
         tracing::info!(address = %state.settings.bind, port, "listening");
-        Ok(Self { port, server, state })
+        Ok(Self { port, server, metrics, state })
+    }
+
+    /// The port of the metrics listener, if there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     /// The port the listener got (useful with port 0).
@@ -166,7 +182,13 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some((_, metrics)) => {
+                let (served, _) = tokio::join!(self.server, metrics);
+                served
+            }
+            None => self.server.await,
+        }
     }
 }
 
@@ -270,4 +292,27 @@ pub fn probe_readiness(bind: &str, timeout: std::time::Duration) -> anyhow::Resu
     } else {
         anyhow::bail!("{} answered {}", address, status_line.lines().next().unwrap_or("nothing"))
     }
+}
+
+/// The metrics listener: `GET /metrics` only, one worker, no API. Binding it is the operator's explicit choice, so it
+/// is never exposed by accident alongside the public API.
+fn metrics_server(bind: &str, state: web::Data<AppState>) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(bind)?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).route(
+            "/metrics",
+            web::get().to(|state: web::Data<AppState>| async move {
+                HttpResponse::Ok()
+                    .content_type("text/plain; version=0.0.4; charset=utf-8")
+                    .body(monitoring::render(&state).await)
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    tracing::info!(address = %bind, port, "metrics listening");
+    Ok((port, server))
 }

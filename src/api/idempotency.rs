@@ -34,6 +34,15 @@ const ABANDONED_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// The routes that handle the key themselves: complaint intake, public and staff.
 const OWN_HANDLING: [&str; 2] = ["/api/v1/public/complaints", "/api/v1/complaints"];
 
+/// Whether a POST to `path` honours `Idempotency-Key`. Not the OAuth token endpoint (a token request creates nothing
+/// and may simply be repeated), nor the answers that carry a secret shown once (a new API client, a rotated secret),
+/// which are never stored for replay.
+pub fn honoured_on(path: &str) -> bool {
+    let shows_a_secret =
+        path == "/api/v1/api-clients" || (path.starts_with("/api/v1/api-clients/") && path.ends_with("/rotate-secret"));
+    path != crate::api::oauth::TOKEN_PATH && !shows_a_secret
+}
+
 /// The `Idempotency-Key` of a request: 1 to 200 visible ASCII characters (a UUID, a ULID, `order-2026-0042` ...).
 pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     parse_key(req.headers().get(KEY_HEADER))
@@ -71,11 +80,10 @@ pub async fn idempotent(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    // Token requests create nothing and may be repeated as they are: the OAuth token endpoint ignores the key.
     let applies = req.method() == Method::POST
         && req.headers().contains_key(KEY_HEADER)
         && !OWN_HANDLING.contains(&req.path())
-        && req.path() != crate::api::oauth::TOKEN_PATH;
+        && honoured_on(req.path());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (true, Some(state)) = (applies, state) else {
         return Ok(next.call(req).await?.map_into_boxed_body());

@@ -129,8 +129,12 @@ pub async fn issue_token(state: web::Data<AppState>, req: HttpRequest, body: Byt
     }
     let in_form = (fields.get("client_id"), fields.get("client_secret"));
     let (client_id, secret) = match (basic_credentials(&req), in_form) {
-        (Some(_), (Some(_), _) | (_, Some(_))) => {
+        // RFC 6749 §2.3.1 forbids two authentication methods; a client_id beside Basic (§3.2.1) is no second one.
+        (Some(_), (_, Some(_))) => {
             return invalid_request("authenticate with HTTP Basic or with the form fields, not both");
+        }
+        (Some(Ok((id, _))), (Some(form_id), None)) if *form_id != id => {
+            return invalid_request("the client_id in the form is not the one in the Authorization header");
         }
         (Some(Ok(credentials)), _) => credentials,
         (Some(Err(())), _) => {

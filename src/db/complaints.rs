@@ -471,3 +471,29 @@ pub async fn store_idempotent_response(conn: &mut AsyncPgConnection, row: &Idemp
         diesel::insert_into(idempotency_keys::table).values(row).on_conflict_do_nothing().execute(conn).await?;
     Ok(inserted == 1)
 }
+
+/// Open complaints of one Pemda and how many of them are past a deadline (as the list's `overdue` filter counts).
+#[derive(Debug, diesel::QueryableByName)]
+pub struct OpenByPemda {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub pemda_code: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub open: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub overdue: i64,
+}
+
+/// Open and overdue complaints per Pemda at `now` (for the metrics). The overdue rule is the one `filtered` applies.
+pub async fn open_by_pemda(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<Vec<OpenByPemda>> {
+    diesel::sql_query(
+        "SELECT u.code AS pemda_code, count(*) AS open, \
+                count(*) FILTER (WHERE (c.status IN ('submitted', 'postponed') AND c.verify_by < $1) \
+                                    OR c.resolve_by < $1) AS overdue \
+         FROM complaints c JOIN units u ON u.id = c.pemda_id \
+         WHERE c.status NOT IN ('archived', 'forwarded', 'finished') \
+         GROUP BY u.code ORDER BY u.code",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .load(conn)
+    .await
+}

@@ -164,3 +164,8 @@ pub async fn mark_expired(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult
         .execute(conn)
         .await
 }
+
+/// Exports waiting for or being written by a worker.
+pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    exports::table.filter(exports::status.eq_any(["queued", "running"])).count().get_result(conn).await
+}

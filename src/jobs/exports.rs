@@ -14,7 +14,12 @@ pub fn spawn_worker(state: web::Data<AppState>, interval: Duration) {
     tokio::spawn(async move {
         loop {
             loop {
-                match export_jobs::run_next(&state).await {
+                let started = std::time::Instant::now();
+                let ran = export_jobs::run_next(&state).await;
+                if !matches!(ran, Ok(None)) {
+                    crate::monitoring::job_ran("exports", started, ran.is_ok());
+                }
+                match ran {
                     Ok(Some(_)) => continue,
                     Ok(None) => break,
                     Err(error) => {

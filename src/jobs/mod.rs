@@ -21,10 +21,16 @@ pub fn spawn(state: web::Data<AppState>, interval: Duration) {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            if let Err(error) = deadlines::run(&state).await {
+            let started = std::time::Instant::now();
+            let ran = deadlines::run(&state).await;
+            crate::monitoring::job_ran("deadlines", started, ran.is_ok());
+            if let Err(error) = ran {
                 tracing::warn!(error = %error, "the deadline job failed; it will run again at the next tick");
             }
-            if let Err(error) = housekeeping::run(&state).await {
+            let started = std::time::Instant::now();
+            let ran = housekeeping::run(&state).await;
+            crate::monitoring::job_ran("housekeeping", started, ran.is_ok());
+            if let Err(error) = ran {
                 tracing::warn!(error = %error, "housekeeping failed; it will run again at the next tick");
             }
         }

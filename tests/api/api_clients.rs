@@ -153,6 +153,21 @@ async fn the_token_endpoint_answers_in_rfc_6749_errors() {
         .await
         .unwrap();
     oauth_error(json_body, StatusCode::BAD_REQUEST, "invalid_request").await;
+    // Basic with the same client_id in the form is one method, not two (RFC 6749 §2.3.1, §3.2.1); another id is not.
+    let same_id = [("grant_type", "client_credentials"), ("client_id", id)];
+    assert_eq!(token_request(&app, id, secret, &same_id).await.status(), StatusCode::OK);
+    let other_id = [("grant_type", "client_credentials"), ("client_id", unknown.as_str())];
+    oauth_error(token_request(&app, id, secret, &other_id).await, StatusCode::BAD_REQUEST, "invalid_request").await;
+    // An expired client token says so.
+    let expired = app
+        .state
+        .access_tokens
+        .issue_client(id.parse().unwrap(), "reports:read", chrono::Utc::now() - Duration::hours(1))
+        .unwrap();
+    let response = call(&app, &expired, Method::GET, "/api/v1/reports/backlog").await;
+    assert_problem(response, StatusCode::UNAUTHORIZED, "token_expired").await;
+    let response = call(&app, &expired, Method::GET, "/api/v1/complaints").await;
+    assert_problem(response, StatusCode::UNAUTHORIZED, "token_expired").await;
     let repeated = app
         .request(Method::POST, "/api/v1/oauth/token")
         .basic_auth(id, Some(secret))

@@ -172,6 +172,28 @@ async fn an_export_whose_requester_lost_their_rights_is_not_written() {
 }
 
 #[tokio::test]
+async fn a_written_export_is_not_handed_to_a_requester_who_lost_the_right_to_read_it() {
+    let November { app, admin, .. } = november().await;
+    let export = ask(&app, &admin, json!({ "format": "csv" })).await;
+    export_jobs::run_next(&app.state).await.unwrap();
+    assert_eq!(app.authed(Method::GET, &file_path(&export), &admin).send().await.unwrap().status(), StatusCode::OK);
+    let mut conn = app.conn().await;
+    diesel::sql_query("UPDATE users SET role = 'leader' WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(admin.id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // Roles are read fresh (the session cache hears of the change); give it the moment the notification takes.
+    eventually(
+        || async {
+            app.authed(Method::GET, &file_path(&export), &admin).send().await.unwrap().status() == StatusCode::FORBIDDEN
+        },
+        "the demoted requester is refused the file",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn the_running_service_writes_an_export_as_soon_as_it_is_asked_for() {
     let app = spawn_seeded_app().await;
     let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;

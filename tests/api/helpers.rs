@@ -131,6 +131,8 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     /// Its database.
     pub database: TestDatabase,
+    /// `http://127.0.0.1:<port>` of the metrics listener, when the settings asked for one.
+    pub metrics_address: Option<String>,
     client: reqwest::Client,
     data_dir: PathBuf,
 }
@@ -178,10 +180,11 @@ pub async fn start(settings: Settings, database: TestDatabase) -> TestApp {
     let data_dir = settings.data_dir.clone();
     let app = Application::build(settings, &Secret::new(database.url.clone())).await.expect("build the application");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
-    TestApp { address, state, database, client, data_dir }
+    TestApp { address, state, database, metrics_address, client, data_dir }
 }
 
 /// Starts a service whose database holds the seed (Kabupaten Sekadau and its units).

@@ -15,6 +15,7 @@ mod exports;
 mod health;
 mod helpers;
 mod idempotency;
+mod metrics;
 mod migrations;
 mod openapi;
 mod pemda;

@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
+use crate::auth::tokens::TokenRejection;
 use crate::auth::{AuthUser, MachineClient};
 use crate::domain::api_client::Scope;
 use crate::error::ApiError;
@@ -24,11 +25,26 @@ impl FromRequest for AuthUser {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
             let token = token?;
-            if state.access_tokens.verify_client(&token).is_ok() {
+            if is_client_token(&state, &token)? {
                 return Err(not_for_clients());
             }
             services::auth::authenticate(&state, &token).await
         })
+    }
+}
+
+/// Whether a token is a machine client's (checked only once it proved not to be a person's, so staff requests keep the
+/// verified-token cache); an expired client token is 401 `token_expired`.
+fn is_client_token(state: &AppState, token: &str) -> Result<bool, ApiError> {
+    if state.access_tokens.verify(token) != Err(TokenRejection::Invalid) {
+        return Ok(false);
+    }
+    match state.access_tokens.verify_client(token) {
+        Ok(_) => Ok(true),
+        Err(TokenRejection::Expired) => {
+            Err(ApiError::unauthorized("token_expired", "the access token has expired; get a new one"))
+        }
+        Err(TokenRejection::Invalid) => Ok(false),
     }
 }
 
@@ -48,7 +64,7 @@ pub enum Caller {
 }
 
 async fn caller(state: &AppState, token: &str) -> Result<Caller, ApiError> {
-    if state.access_tokens.verify_client(token).is_ok() {
+    if is_client_token(state, token)? {
         return services::api_clients::authenticate(state, token).await.map(Caller::Machine);
     }
     services::auth::authenticate(state, token).await.map(Caller::Person)

@@ -72,6 +72,13 @@ pub async fn find(state: &AppState, caller: &AuthUser, id: Uuid) -> Result<Expor
 /// The file of a done export of the caller's, opened (409 while it is not written, failed or expired).
 pub async fn open(state: &AppState, caller: &AuthUser, id: Uuid) -> Result<(ExportRow, tokio::fs::File), ApiError> {
     let row = find(state, caller, id).await?;
+    // The file holds what the requester could read when it was written: they must still be able to read it now.
+    guards::require(caller.role, Action::ReadComplaints)?;
+    let filter: ComplaintFilter =
+        serde_json::from_value(row.filter.clone()).map_err(|err| ApiError::Internal(err.into()))?;
+    if !reach_covers(access::reach_of(caller), &filter) {
+        return Err(ApiError::forbidden("your rights changed since you asked for this export"));
+    }
     let status = row.status.parse::<ExportStatus>().map_err(|err| ApiError::Internal(err.into()))?;
     rules::downloadable(status, row.expires_at, state.clock.now())?;
     let name =
@@ -98,7 +105,14 @@ pub async fn run_next(state: &AppState) -> anyhow::Result<Option<Uuid>> {
     };
     let started_at = job.started_at.unwrap_or(now);
     let outcome = if rules::may_attempt(job.attempts) {
-        with_lease(state, job.id, started_at, write(state, &job)).await
+        match with_lease(state, job.id, started_at, write(state, &job, started_at)).await {
+            Some(outcome) => outcome,
+            None => {
+                // Another worker took the job over (this one stalled past its lease): it writes its own file.
+                tracing::warn!(export.id = %job.id, "complaint export abandoned: its lease was taken over");
+                return Ok(Some(job.id));
+            }
+        }
     } else {
         Err("the export was interrupted three times; request it again".to_owned())
     };
@@ -118,6 +132,7 @@ pub async fn run_next(state: &AppState) -> anyhow::Result<Option<Uuid>> {
             } else {
                 // Our lease ran out and another worker took the job over: its file is the one that counts.
                 tracing::warn!(export.id = %job.id, "complaint export finished after its lease was taken over");
+                let _ = tokio::fs::remove_file(folder(state).join(&done.0)).await;
             }
         }
         Err(reason) => {
@@ -128,30 +143,40 @@ pub async fn run_next(state: &AppState) -> anyhow::Result<Option<Uuid>> {
     Ok(Some(job.id))
 }
 
-/// Runs `work` while renewing the job's lease, so a long export is not taken over while it is alive.
+/// Runs `work` while renewing the job's lease, so a long export is not taken over while it is alive; `None` (and
+/// `work` dropped) once the lease turns out to be another worker's.
 async fn with_lease<T>(
     state: &AppState,
     id: Uuid,
     started_at: chrono::DateTime<chrono::Utc>,
     work: impl Future<Output = T>,
-) -> T {
-    let renew = async {
+) -> Option<T> {
+    let lost = async {
         let every = (LEASE / 3).to_std().unwrap_or(std::time::Duration::from_secs(60));
         loop {
             tokio::time::sleep(every).await;
-            if let Ok(mut conn) = state.pool.get().await {
-                let _ = db::exports::renew(&mut conn, id, started_at, state.clock.now() + LEASE).await;
+            // A renewal that cannot reach the database is tried again; one the database refuses means the lease is
+            // gone.
+            if let Ok(mut conn) = state.pool.get().await
+                && let Ok(false) = db::exports::renew(&mut conn, id, started_at, state.clock.now() + LEASE).await
+            {
+                return;
             }
         }
     };
     tokio::select! {
-        outcome = work => outcome,
-        never = renew => never,
+        outcome = work => Some(outcome),
+        () = lost => None,
     }
 }
 
-/// Writes the job's file; its name, rows and bytes, or the reason its requester reads.
-async fn write(state: &AppState, job: &ExportRow) -> Result<(String, u64, u64), String> {
+/// Writes the job's file; its name, rows and bytes, or the reason its requester reads. The name is this claim's own
+/// (a worker that lost its lease never writes into the file of the one that took over).
+async fn write(
+    state: &AppState,
+    job: &ExportRow,
+    claimed_at: chrono::DateTime<chrono::Utc>,
+) -> Result<(String, u64, u64), String> {
     let internal = |err: &dyn std::fmt::Display| {
         tracing::error!(export.id = %job.id, error = %err, "complaint export could not be written");
         "the export could not be written; request it again".to_owned()
@@ -161,19 +186,24 @@ async fn write(state: &AppState, job: &ExportRow) -> Result<(String, u64, u64), 
     let mut conn = state.pool.get().await.map_err(|err| internal(&err))?;
     let requester = db::users::find_with_pemda(&mut conn, job.requested_by).await.map_err(|err| internal(&err))?;
     drop(conn);
-    if !requester.is_some_and(|user| still_covers(&user, &filter)) {
+    if !requester.is_some_and(|user| account_covers(&user, &filter)) {
         return Err("your account or its rights changed since you asked; request the export again".into());
     }
     let dir = folder(state);
     tokio::fs::create_dir_all(&dir).await.map_err(|err| internal(&err))?;
-    let name = format!("{}.{}", job.id, format.extension());
+    let name = format!("{}-{}.{}", job.id, claimed_at.timestamp_micros(), format.extension());
     let path = dir.join(&name);
     let rows = match format {
         ExportFormat::Csv => {
             let partial = dir.join(format!("{name}.part"));
-            let rows = export::write_csv_file(state, filter, &partial).await.map_err(|err| internal(&err))?;
-            tokio::fs::rename(&partial, &path).await.map_err(|err| internal(&err))?;
-            rows
+            let written = match export::write_csv_file(state, filter, &partial).await {
+                Ok(rows) => tokio::fs::rename(&partial, &path).await.map(|()| rows).map_err(|err| internal(&err)),
+                Err(err) => Err(internal(&err)),
+            };
+            if written.is_err() {
+                let _ = tokio::fs::remove_file(&partial).await;
+            }
+            written?
         }
         ExportFormat::Xlsx => {
             let (written, rows) = export::write_xlsx(state, &filter).await.map_err(|err| match err {
@@ -188,13 +218,18 @@ async fn write(state: &AppState, job: &ExportRow) -> Result<(String, u64, u64), 
     Ok((name, rows, size))
 }
 
-/// Whether the account may still read every Pemda the stored filter covers.
-fn still_covers(user: &db::users::SessionUser, filter: &ComplaintFilter) -> bool {
+/// Whether the account, as it is now, may still read every Pemda the stored filter covers.
+fn account_covers(user: &db::users::SessionUser, filter: &ComplaintFilter) -> bool {
     let Ok(role) = user.role.parse::<Role>() else { return false };
     if !user.active || guards::require(role, Action::ReadComplaints).is_err() {
         return false;
     }
-    match access::reach_for(role, UnitId(user.unit_id), user.pemda_id.map(UnitId)) {
+    reach_covers(access::reach_for(role, UnitId(user.unit_id), user.pemda_id.map(UnitId)), filter)
+}
+
+/// Whether `reach` holds every Pemda the stored filter covers.
+fn reach_covers(reach: Reach, filter: &ComplaintFilter) -> bool {
+    match reach {
         Reach::Everything => true,
         Reach::Subtree(root) | Reach::Unit(root) => {
             filter.pemda_ids.as_ref().is_some_and(|ids| ids.iter().all(|id| *id == root.0))
