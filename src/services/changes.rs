@@ -7,7 +7,6 @@ use crate::auth::guards::{self, Action};
 use crate::auth::{AuthUser, MachineClient};
 use crate::db;
 use crate::db::changes::{ChangeRow, FeedQuery};
-use crate::domain::api_client::Scope;
 use crate::domain::change::{Cursor, EntityType};
 use crate::error::ApiError;
 use crate::services::complaints::readable_pemdas;
@@ -32,12 +31,7 @@ impl FeedReach {
 
     /// A machine client with `complaints:read`: its Pemda's changes, without supervision complaints.
     pub fn of_client(client: &MachineClient) -> Result<FeedReach, ApiError> {
-        if !client.has(Scope::ComplaintsRead) {
-            return Err(ApiError::Forbidden {
-                code: "insufficient_scope",
-                detail: "the change feed needs the complaints:read scope".into(),
-            });
-        }
+        crate::services::complaints::require_client_reads(client)?;
         Ok(FeedReach { pemda_ids: Some(vec![client.pemda_id.0]), supervision: false })
     }
 }

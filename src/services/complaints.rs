@@ -9,12 +9,13 @@ use uuid::Uuid;
 
 use super::{access, reference};
 use crate::auth::guards::{self, Action};
-use crate::auth::{AuthUser, Reach};
+use crate::auth::{AuthUser, MachineClient, Reach};
 use crate::db;
 use crate::db::attachments::AttachmentOwner;
 use crate::db::audit::{AuditEventRow, NewAuditEvent};
 use crate::db::complaints::{AccessLogRow, ComplaintChanges, ComplaintRow, IdempotencyRow, ReporterRow, SupplementRow};
 use crate::db::units::UnitRow;
+use crate::domain::api_client::Scope;
 use crate::domain::complaint::{
     self, ArchiveReason, Channel, Classification, ComplaintAction, ComplaintStatus, ReporterIdentity, SourceEvidence,
 };
@@ -673,6 +674,32 @@ pub fn readable_pemdas(actor: &AuthUser) -> Result<Option<Vec<Uuid>>, ApiError> 
         Reach::Everything => Ok(None),
         Reach::Subtree(root) | Reach::Unit(root) => Ok(Some(vec![root.0])),
     }
+}
+
+/// An API client may read complaints only with the `complaints:read` scope.
+pub fn require_client_reads(client: &MachineClient) -> Result<(), ApiError> {
+    if client.has(Scope::ComplaintsRead) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden {
+            code: "insufficient_scope",
+            detail: "this operation needs the complaints:read scope".into(),
+        })
+    }
+}
+
+/// A complaint an API client may read: its Pemda's, not a supervision complaint (404 otherwise, as for staff).
+pub async fn readable_by_client(
+    conn: &mut AsyncPgConnection,
+    client: &MachineClient,
+    id: Uuid,
+) -> Result<ComplaintRow, ApiError> {
+    require_client_reads(client)?;
+    let row = db::complaints::find(conn, id).await?.ok_or_else(|| ApiError::not_found("the complaint"))?;
+    if row.pemda_id != client.pemda_id.0 || row.supervision {
+        return Err(ApiError::not_found("the complaint"));
+    }
+    Ok(row)
 }
 
 /// A complaint the caller may read (404 for one outside their reach: its existence is not disclosed).

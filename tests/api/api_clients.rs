@@ -19,7 +19,7 @@ async fn token_request(app: &TestApp, id: &str, secret: &str, form: &[(&str, &st
     app.request(Method::POST, "/api/v1/oauth/token").basic_auth(id, Some(secret)).form(form).send().await.unwrap()
 }
 
-async fn token(app: &TestApp, client: &Value) -> String {
+async fn token_of(app: &TestApp, client: &Value) -> String {
     let id = client["client_id"].as_str().unwrap();
     let response =
         token_request(app, id, client["client_secret"].as_str().unwrap(), &[("grant_type", "client_credentials")])
@@ -186,7 +186,7 @@ async fn deactivation_revocation_and_rotation_act_at_once() {
     let client = make_client(&app, &admin, json!({ "name": "Dasbor", "scopes": ["reports:read"] })).await;
     let id = client["client_id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/api-clients/{id}");
-    let live = token(&app, &client).await;
+    let live = token_of(&app, &client).await;
     assert_eq!(call(&app, &live, Method::GET, "/api/v1/reports/backlog").await.status(), StatusCode::OK);
 
     let off = app.authed(Method::PATCH, &path, &admin).json(&json!({ "active": false })).send().await.unwrap();
@@ -260,10 +260,66 @@ async fn only_a_pemdas_admins_manage_its_clients_and_each_client_has_its_own_rat
         .unwrap();
     assert_problem(hidden, StatusCode::NOT_FOUND, "not_found").await;
 
-    let token = token(&app, &client).await;
+    let token = token_of(&app, &client).await;
     for _ in 0..2 {
         assert_eq!(call(&app, &token, Method::GET, "/api/v1/reports/backlog").await.status(), StatusCode::OK);
     }
     let limited = call(&app, &token, Method::GET, "/api/v1/reports/backlog").await;
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+}
+
+#[tokio::test]
+async fn a_complaints_read_client_reads_its_pemdas_complaints_without_confidential_text_or_identity() {
+    let app = spawn_seeded_app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let open = crate::complaints::filed(&app, &crate::complaints::report()).await;
+    let mut secret_report = crate::complaints::report();
+    secret_report["confidential"] = json!(true);
+    secret_report["title"] = json!("Pungutan liar di kantor desa");
+    let confidential = crate::complaints::filed(&app, &secret_report).await;
+    let client = make_client(&app, &admin, json!({ "name": "Dasbor", "scopes": ["complaints:read"] })).await;
+    let token = token_of(&app, &client).await;
+
+    let list = call(&app, &token, Method::GET, "/api/v1/complaints?limit=100").await;
+    assert_eq!(list.status(), StatusCode::OK);
+    let list: Value = list.json().await.unwrap();
+    let items = list["items"].as_array().unwrap();
+    let find = |code: &Value| items.iter().find(|item| item["tracking_code"] == *code).cloned().unwrap();
+    assert_eq!(find(&open["tracking_code"])["title"], "Jalan rusak di Desa Mungguk");
+    let hidden = find(&confidential["tracking_code"]);
+    assert_eq!((hidden["title"].as_str(), hidden["body"].as_str()), (Some("(rahasia)"), Some("")));
+    assert!(
+        !list.to_string().contains("Budi") && !list.to_string().contains("Pungutan"),
+        "no identity, no secret text"
+    );
+
+    let id = crate::complaints::id_of(&app, &open).await;
+    let detail = call(&app, &token, Method::GET, &format!("/api/v1/complaints/{id}")).await;
+    assert_eq!(detail.status(), StatusCode::OK);
+    assert!(detail.headers().contains_key("etag"));
+    let reporter = call(&app, &token, Method::GET, &format!("/api/v1/complaints/{id}/reporter")).await;
+    assert_problem(reporter, StatusCode::FORBIDDEN, "insufficient_scope").await;
+    let supervision = call(&app, &token, Method::GET, "/api/v1/complaints?supervision=true").await;
+    assert_problem(supervision, StatusCode::FORBIDDEN, "forbidden").await;
+
+    // Another Pemda's client sees none of it; a reports-only client may not list complaints.
+    let sanggau_admin = app.user(Role::Admin, "SAG").await;
+    let sanggau = make_client(&app, &sanggau_admin, json!({ "name": "Lain", "scopes": ["complaints:read"] })).await;
+    let sanggau = token_of(&app, &sanggau).await;
+    let elsewhere: Value = call(&app, &sanggau, Method::GET, "/api/v1/complaints").await.json().await.unwrap();
+    assert_eq!(elsewhere["items"], json!([]));
+    assert_problem(
+        call(&app, &sanggau, Method::GET, &format!("/api/v1/complaints/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let reports_only = make_client(&app, &admin, json!({ "name": "Laporan", "scopes": ["reports:read"] })).await;
+    let reports_only = token_of(&app, &reports_only).await;
+    assert_problem(
+        call(&app, &reports_only, Method::GET, "/api/v1/complaints").await,
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+    )
+    .await;
 }

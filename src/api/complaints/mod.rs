@@ -139,6 +139,20 @@ pub struct ComplaintView {
 }
 
 impl ComplaintView {
+    /// As an API client sees it: a confidential complaint without its title, text, location or source (the
+    /// reporter asked that it not leave the Pemda's staff), and no complaint's source (a social-media account).
+    pub fn for_client(mut self) -> Self {
+        if self.confidential {
+            self.title = "(rahasia)".into();
+            self.body = String::new();
+            self.location = None;
+            self.latitude = None;
+            self.longitude = None;
+        }
+        self.source = None;
+        self
+    }
+
     /// The staff view of a row; `timezone` decides the local date of arrival, `now` whether it is overdue.
     pub fn new(row: ComplaintRow, timezone: Tz, now: DateTime<Utc>) -> Result<Self, ApiError> {
         let overdue = is_overdue(&row, now);

@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{AttachmentView, ComplaintDetail, ComplaintView, SupplementView, with_etag};
-use crate::api::extract::Query;
+use crate::api::extract::{Caller, Query};
 use crate::api::pagination::TimeBound;
 use crate::api::pagination::{Page, PageRequest};
-use crate::auth::AuthUser;
 use crate::auth::guards::{self, Action};
+use crate::auth::{AuthUser, MachineClient};
 use crate::db;
 use crate::db::Keyset;
 use crate::db::complaints::{ComplaintFilter, ComplaintRow, ComplaintSort};
@@ -99,6 +99,31 @@ pub(crate) fn filter_of(
     user: &AuthUser,
     state: &AppState,
 ) -> Result<ComplaintFilter, ApiError> {
+    filter_within(query, services::complaints::readable_pemdas(user)?, state)
+}
+
+/// The list's filters as a query filter for a machine client: its own Pemda, never supervision complaints (403 when
+/// asked for them).
+fn client_filter_of(
+    query: &ComplaintListQuery,
+    client: &MachineClient,
+    state: &AppState,
+) -> Result<ComplaintFilter, ApiError> {
+    services::complaints::require_client_reads(client)?;
+    if query.supervision == Some(true) {
+        return Err(ApiError::forbidden("supervision complaints are the Inspektorat's, not an API client's"));
+    }
+    let mut filter = filter_within(query, Some(vec![client.pemda_id.0]), state)?;
+    filter.supervision = Some(false);
+    Ok(filter)
+}
+
+/// The list's filters as a query filter within `readable` Pemdas (`None`: every Pemda).
+fn filter_within(
+    query: &ComplaintListQuery,
+    readable: Option<Vec<Uuid>>,
+    state: &AppState,
+) -> Result<ComplaintFilter, ApiError> {
     let statuses = match &query.status {
         Some(list) => list
             .split(',')
@@ -116,7 +141,7 @@ pub(crate) fn filter_of(
     if q.is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::invalid_field("q", "too_long", "a search has at most 200 characters"));
     }
-    let mut pemda_ids = services::complaints::readable_pemdas(user)?;
+    let mut pemda_ids = readable;
     if let Some(unit) = query.unit_id {
         pemda_ids = Some(match pemda_ids {
             Some(ids) => ids.into_iter().filter(|id| *id == unit).collect(),
@@ -144,11 +169,13 @@ pub(crate) fn filter_of(
 /// List complaints.
 ///
 /// `admin` and `inspector` see the complaints of their Pemda, `super_admin` every Pemda's; other roles get 403 (OPD
-/// staff see complaints through their dispositions). Reporter identity is never part of the list.
+/// staff see complaints through their dispositions). API clients with `complaints:read` see their Pemda's, without
+/// supervision complaints, and a confidential complaint without its title, text, location or source. Reporter
+/// identity is never part of the list.
 #[utoipa::path(
     tag = "complaints",
     params(ComplaintListQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["complaints:read"])),
     responses(
         (status = 200, description = "A page of complaints", body = Page<ComplaintView>, headers(("Link" = String, description = "RFC 8288 link to the next page"))),
         (status = 403, description = "Role may not read complaints", body = Problem, content_type = "application/problem+json"),
@@ -158,20 +185,30 @@ pub(crate) fn filter_of(
 pub async fn list_complaints(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    caller: Caller,
     query: Query<ComplaintListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    guards::require(user.role, Action::ReadComplaints)?;
+    let filter = match &caller {
+        Caller::Person(user) => {
+            guards::require(user.role, Action::ReadComplaints)?;
+            filter_of(&query, user, &state)?
+        }
+        Caller::Machine(client) => client_filter_of(&query, client, &state)?,
+    };
+    let for_client = matches!(caller, Caller::Machine(_));
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let (sort, descending) = parse_sort(query.sort.as_deref())?;
-    let filter = filter_of(&query, &user, &state)?;
     let now = state.clock.now();
     let mut conn = state.conn().await?;
     let rows = db::complaints::list(&mut conn, &filter, sort, descending, page.after, page.fetch_limit()).await?;
     let timezone = state.settings.timezone;
     let views: Vec<(Keyset, ComplaintView)> = rows
         .into_iter()
-        .map(|row| Ok((position(&row, sort), ComplaintView::new(row, timezone, now)?)))
+        .map(|row| {
+            let position = position(&row, sort);
+            let view = ComplaintView::new(row, timezone, now)?;
+            Ok((position, if for_client { view.for_client() } else { view }))
+        })
         .collect::<Result<_, ApiError>>()?;
     Ok(page.respond(&req, views, |(position, _)| *position, |(_, view)| view))
 }
@@ -179,11 +216,12 @@ pub async fn list_complaints(
 /// Read one complaint, with its attachments and the reporter's supplements.
 ///
 /// `admin` and `inspector` of its Pemda, `super_admin`; other roles get 403, complaints outside the caller's Pemda 404.
-/// Returns an `ETag` for `If-Match`.
+/// API clients with `complaints:read`: their Pemda's complaints except supervision ones (404), redacted as in the list,
+/// without attachments or the reporter's supplements. Returns an `ETag` for `If-Match`.
 #[utoipa::path(
     tag = "complaints",
     params(("id" = Uuid, Path, description = "Complaint id")),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["complaints:read"])),
     responses(
         (status = 200, description = "The complaint", body = ComplaintDetail, headers(("ETag" = String))),
         (status = 403, description = "Role may not read complaints", body = Problem, content_type = "application/problem+json"),
@@ -193,10 +231,20 @@ pub async fn list_complaints(
 #[get("/complaints/{id}")]
 pub async fn get_complaint(
     state: web::Data<AppState>,
-    user: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
+    let user = match caller {
+        Caller::Person(user) => user,
+        Caller::Machine(client) => {
+            let row = services::complaints::readable_by_client(&mut conn, &client, *id).await?;
+            let version = row.version;
+            let complaint = ComplaintView::new(row, state.settings.timezone, state.clock.now())?.for_client();
+            let detail = ComplaintDetail { complaint, attachments: Vec::new(), supplements: Vec::new() };
+            return Ok(with_etag(StatusCode::OK, version, &detail));
+        }
+    };
     let row = services::complaints::readable(&mut conn, &user, *id).await?;
     let attachments = db::attachments::of_complaint(&mut conn, row.id).await?;
     let supplements = db::complaints::supplements(&mut conn, row.id).await?;
