@@ -16,6 +16,10 @@ use crate::domain::DomainError;
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Marks an error response whose body follows another standard on purpose (the OAuth token endpoint's RFC 6749 §5.2
+/// JSON, which OAuth libraries read): the problem+json rewrite of plain errors leaves it alone.
+pub struct StandardErrorBody;
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({

@@ -229,16 +229,15 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
-/// Errors produced outside our handlers (middleware such as CORS, the docs service) still leave as problem documents.
-/// The OAuth token endpoint is the exception: its errors are RFC 6749 §5.2 JSON, which OAuth libraries read.
+/// Errors produced outside our handlers (middleware such as CORS, the docs service) still leave as problem documents,
+/// except a response marked [`error::StandardErrorBody`] (its body follows another standard on purpose).
 fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    let is_oauth = res.request().path() == api::oauth::TOKEN_PATH
-        && res.headers().get(header::CONTENT_TYPE).is_some_and(|value| value == "application/json");
-    if is_problem || is_oauth {
+    let keeps_its_body = res.response().extensions().contains::<error::StandardErrorBody>();
+    if is_problem || keeps_its_body {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -153,6 +153,7 @@ fn location(id: Uuid) -> String {
     responses(
         (status = 202, description = "Queued", body = ExportView, headers(("Location" = String, description = "The export"))),
         (status = 403, description = "Role may not read complaints", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Three exports of yours are already waiting or running (`too_many_exports`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unknown format or a malformed filter", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -56,6 +56,7 @@ pub struct OAuthError {
 fn refuse(status: StatusCode, error: &'static str, description: &str) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
+    response.extensions_mut().insert(crate::error::StandardErrorBody);
     if status == StatusCode::UNAUTHORIZED {
         response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"pengaduan\", charset=\"UTF-8\""));
     }

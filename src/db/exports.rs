@@ -165,6 +165,16 @@ pub async fn mark_expired(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult
         .await
 }
 
+/// Exports of one requester waiting for or being written by a worker.
+pub async fn pending_of(conn: &mut AsyncPgConnection, requested_by: Uuid) -> QueryResult<i64> {
+    exports::table
+        .filter(exports::requested_by.eq(requested_by))
+        .filter(exports::status.eq_any(["queued", "running"]))
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Exports waiting for or being written by a worker.
 pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     exports::table.filter(exports::status.eq_any(["queued", "running"])).count().get_result(conn).await

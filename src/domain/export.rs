@@ -44,6 +44,9 @@ pub const FILE_LIFETIME: Duration = Duration::hours(24);
 /// How long a worker holds a job before another may take it over; the worker renews it while it writes.
 pub const LEASE: Duration = Duration::minutes(5);
 
+/// Exports one person may have queued or running at once: each can be a file of hundreds of megabytes.
+pub const MAX_PENDING_PER_REQUESTER: i64 = 3;
+
 /// A job whose worker died this many times is failed rather than taken again.
 pub const MAX_ATTEMPTS: i16 = 3;
 

@@ -252,6 +252,16 @@ async fn only_a_pemdas_admins_manage_its_clients_and_each_client_has_its_own_rat
     let client =
         make_client(&app, &admin, json!({ "name": "Bot", "scopes": ["reports:read"], "rate_limit_per_minute": 2 }))
             .await;
+    let path = format!("/api/v1/api-clients/{}", client["id"].as_str().unwrap());
+    for (method, action) in [
+        (Method::GET, path.clone()),
+        (Method::PATCH, path.clone()),
+        (Method::POST, format!("{path}/rotate-secret")),
+        (Method::POST, format!("{path}/revoke")),
+    ] {
+        let refused = app.authed(method, &action, &operator).json(&json!({ "active": false })).send().await.unwrap();
+        assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    }
     let other_pemda = app.user(Role::Admin, "SAG").await;
     let hidden = app
         .authed(Method::GET, &format!("/api/v1/api-clients/{}", client["id"].as_str().unwrap()), &other_pemda)

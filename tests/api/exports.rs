@@ -124,6 +124,15 @@ async fn exports_are_refused_to_those_who_may_not_read_complaints_and_to_bad_req
         assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     }
     assert!(export_jobs::run_next(&app.state).await.unwrap().is_none(), "nothing was queued");
+
+    // At most three waiting at once per person: each may become a very large file.
+    for _ in 0..3 {
+        ask(&app, &admin, json!({ "format": "csv" })).await;
+    }
+    let fourth = app.authed(Method::POST, "/api/v1/exports", &admin).json(&json!({ "format": "csv" })).send().await;
+    assert_problem(fourth.unwrap(), StatusCode::CONFLICT, "too_many_exports").await;
+    export_jobs::run_next(&app.state).await.unwrap();
+    ask(&app, &admin, json!({ "format": "csv" })).await;
 }
 
 #[tokio::test]

@@ -15,16 +15,29 @@ use crate::error::ApiError;
 use crate::services;
 use crate::state::AppState;
 
+/// The future every caller extractor returns.
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// Runs `resolve` with the application state and the request's bearer token: the part every caller extractor shares.
+fn with_token<T, F>(req: &HttpRequest, resolve: impl FnOnce(web::Data<AppState>, String) -> F + 'static) -> Extracted<T>
+where
+    F: Future<Output = Result<T, ApiError>> + 'static,
+{
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let token = bearer_token(req);
+    Box::pin(async move {
+        let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
+        resolve(state, token?).await
+    })
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
-            let token = token?;
+        with_token(req, |state, token| async move {
+            // Refused on the token alone: a client never costs the database a lookup here.
             if is_client_token(&state, &token)? {
                 return Err(not_for_clients());
             }
@@ -72,15 +85,10 @@ async fn caller(state: &AppState, token: &str) -> Result<Caller, ApiError> {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
-            caller(&state, &token?).await
-        })
+        with_token(req, |state, token| async move { caller(&state, &token).await })
     }
 }
 
@@ -90,24 +98,20 @@ pub struct ReportReader(pub AuthUser);
 
 impl FromRequest for ReportReader {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))?;
-            let client = match caller(&state, &token?).await? {
-                Caller::Person(user) => return Ok(ReportReader(user)),
-                Caller::Machine(client) => client,
-            };
-            if !client.has(Scope::ReportsRead) {
-                return Err(ApiError::Forbidden {
+        with_token(req, |state, token| async move {
+            match caller(&state, &token).await? {
+                Caller::Person(user) => Ok(ReportReader(user)),
+                Caller::Machine(client) if client.has(Scope::ReportsRead) => {
+                    Ok(ReportReader(client.as_report_reader()))
+                }
+                Caller::Machine(_) => Err(ApiError::Forbidden {
                     code: "insufficient_scope",
                     detail: "this operation needs the reports:read scope".into(),
-                });
+                }),
             }
-            Ok(ReportReader(client.as_report_reader()))
         })
     }
 }

@@ -54,6 +54,15 @@ pub async fn request(
         expires_at: None,
     };
     let mut conn = state.conn().await?;
+    if db::exports::pending_of(&mut conn, caller.id.0).await? >= rules::MAX_PENDING_PER_REQUESTER {
+        return Err(ApiError::conflict(
+            "too_many_exports",
+            format!(
+                "you have {} exports waiting or running; ask again when one is done",
+                rules::MAX_PENDING_PER_REQUESTER
+            ),
+        ));
+    }
     let row = db::exports::insert(&mut conn, &row).await?;
     state.exports_queued.notify_one();
     tracing::info!(export.id = %row.id, export.format = %format, "complaint export queued");
