@@ -95,6 +95,8 @@ pub struct Settings {
     pub realisation_grace_days: u32,
     /// Address of the Prometheus metrics listener (`GET /metrics`); `None` (the default) serves no metrics.
     pub metrics_bind: Option<String>,
+    /// Whether webhooks may go to loopback, private and link-local addresses, and over plain HTTP (development).
+    pub webhook_allow_private: bool,
 }
 
 impl Settings {
@@ -155,6 +157,7 @@ impl Settings {
             run_jobs: boolean(&var, "PENGADUAN_RUN_JOBS", true)?,
             realisation_grace_days: number(&var, "PENGADUAN_REALISATION_GRACE_DAYS", 30)?,
             metrics_bind: var("PENGADUAN_METRICS_BIND").filter(|bind| !bind.trim().is_empty()),
+            webhook_allow_private: boolean(&var, "PENGADUAN_WEBHOOK_ALLOW_PRIVATE", false)?,
         })
     }
 

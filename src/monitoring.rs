@@ -2,8 +2,8 @@
 //! listener of their own (`PENGADUAN_METRICS_BIND`, off by default) so they are never public by accident.
 //!
 //! Recorded as things happen: requests by method, route template and status, with a latency histogram; each job's
-//! runs by outcome, duration and last success. Read at scrape time: the database pools (in use, idle, waiting), the
-//! export backlog, and open and overdue complaints per Pemda.
+//! runs by outcome, duration and last success; webhook attempts by outcome. Read at scrape time: the database pools
+//! (in use, idle, waiting), the export and webhook backlogs, and open and overdue complaints per Pemda.
 
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -70,6 +70,12 @@ pub fn job_ran(job: &'static str, started: Instant, succeeded: bool) {
     }
 }
 
+/// Counts a webhook attempt by its outcome.
+pub fn webhook_attempted(delivered: bool) {
+    let outcome = if delivered { "delivered" } else { "failed" };
+    metrics::counter!("webhook_attempts_total", "outcome" => outcome).increment(1);
+}
+
 /// The metrics page: the gauges read now from the pools and the database, then everything recorded.
 pub async fn render(state: &AppState) -> String {
     let (mut size, mut available, mut waiting, mut max) = (0, 0, 0, 0);
@@ -86,6 +92,9 @@ pub async fn render(state: &AppState) -> String {
         Ok(mut conn) => {
             if let Ok(backlog) = crate::db::exports::backlog(&mut conn).await {
                 metrics::gauge!("export_backlog").set(backlog as f64);
+            }
+            if let Ok(backlog) = crate::db::webhooks::backlog(&mut conn).await {
+                metrics::gauge!("webhook_backlog").set(backlog as f64);
             }
             if let Ok(rows) = crate::db::complaints::open_by_pemda(&mut conn, state.clock.now()).await {
                 for row in rows {

@@ -38,6 +38,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
         (name = "reports", description = "Figures for leaders, regulators, OPDs and external systems; never a reporter"),
         (name = "changes", description = "One ordered feed of what changed, for systems that keep a copy in sync"),
         (name = "api clients", description = "Machine clients of a Pemda and their OAuth 2.0 client credentials tokens"),
+        (name = "webhooks", description = "Signed messages (Standard Webhooks) to systems of a Pemda when things change"),
     ),
     servers((url = "/", description = "The service that serves this document")),
     components(schemas(Problem, FieldError)),

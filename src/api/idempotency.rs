@@ -35,11 +35,12 @@ const ABANDONED_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 const OWN_HANDLING: [&str; 2] = ["/api/v1/public/complaints", "/api/v1/complaints"];
 
 /// Whether a POST to `path` honours `Idempotency-Key`. Not the OAuth token endpoint (a token request creates nothing
-/// and may simply be repeated), nor the answers that carry a secret shown once (a new API client, a rotated secret),
+/// and may simply be repeated), nor the answers that carry a secret shown once (a new API client or webhook, a rotated secret),
 /// which are never stored for replay.
 pub fn honoured_on(path: &str) -> bool {
-    let shows_a_secret =
-        path == "/api/v1/api-clients" || (path.starts_with("/api/v1/api-clients/") && path.ends_with("/rotate-secret"));
+    let shows_a_secret = ["/api/v1/api-clients", "/api/v1/webhooks"]
+        .iter()
+        .any(|collection| path == *collection || (path.starts_with(collection) && path.ends_with("/rotate-secret")));
     path != crate::api::oauth::TOKEN_PATH && !shows_a_secret
 }
 

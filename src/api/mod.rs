@@ -29,6 +29,7 @@ pub mod reports;
 pub mod units;
 pub mod users;
 pub mod validation;
+pub mod webhooks;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -136,6 +137,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(api_clients::update_api_client)
             .service(api_clients::rotate_api_client_secret)
             .service(api_clients::revoke_api_client)
+            .service(webhooks::create_webhook)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::get_webhook)
+            .service(webhooks::update_webhook)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::rotate_webhook_secret)
+            .service(webhooks::list_webhook_deliveries)
+            .service(webhooks::get_webhook_delivery)
+            .service(webhooks::redeliver_webhook_delivery)
             .service(exports::create_export)
             .service(exports::get_export)
             .service(exports::download_export)

@@ -24,6 +24,7 @@ pub mod schema;
 pub mod sessions;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

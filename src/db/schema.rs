@@ -491,6 +491,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        attempt -> Int4,
+        attempted_at -> Timestamptz,
+        response_status -> Nullable<Int4>,
+        duration_ms -> Int4,
+        error -> Nullable<Text>,
+        succeeded -> Bool,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        change_id -> Int8,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_response_status -> Nullable<Int4>,
+        last_duration_ms -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        pemda_id -> Uuid,
+        url -> Text,
+        description -> Text,
+        event_types -> Array<Text>,
+        secret_sealed -> Bytea,
+        previous_secret_sealed -> Nullable<Bytea>,
+        previous_secret_valid_until -> Nullable<Timestamptz>,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamptz>,
+        cursor_txid -> Int8,
+        cursor_row -> Int8,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(action_plan_period_units -> action_plan_periods (period_id));
 diesel::joinable!(action_plan_period_units -> units (unit_id));
 diesel::joinable!(action_plan_periods -> units (pemda_id));
@@ -531,6 +584,8 @@ diesel::joinable!(follow_ups -> complaints (complaint_id));
 diesel::joinable!(follow_ups -> dispositions (disposition_id));
 diesel::joinable!(holidays -> units (pemda_id));
 diesel::joinable!(notifications -> complaints (complaint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(notifications -> dispositions (disposition_id));
 diesel::joinable!(notifications -> follow_ups (follow_up_id));
 diesel::joinable!(notifications -> users (user_id));
@@ -579,4 +634,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tracking_sequences,
     units,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
 );

@@ -61,6 +61,7 @@ pub mod role;
 pub mod text;
 pub mod unit;
 pub mod user;
+pub mod webhook;
 
 use thiserror::Error;
 

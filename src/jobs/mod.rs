@@ -1,10 +1,12 @@
-//! Background work that runs inside `serve`: deadline escalation with auto-close, housekeeping, and the export worker.
+//! Background work that runs inside `serve`: deadline escalation with auto-close, housekeeping, the export worker and
+//! the webhook worker.
 //! Every job is safe with several instances running: deadlines and housekeeping take a PostgreSQL advisory lock first,
 //! and a run that finds it taken skips its turn; export workers claim one export each with `SKIP LOCKED`.
 
 pub mod deadlines;
 pub mod exports;
 pub mod housekeeping;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ use crate::state::AppState;
 /// that is due.
 pub fn spawn(state: web::Data<AppState>, interval: Duration) {
     exports::spawn_worker(state.clone(), interval);
+    webhooks::spawn_worker(state.clone());
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

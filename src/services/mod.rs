@@ -20,6 +20,7 @@ pub mod reports;
 pub mod seed;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 
 /// Runs CPU-heavy work (password hashing) off the async workers.
 pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, assert_problem, spawn_seeded_app};
 
-async fn make_client(app: &TestApp, admin: &TestUser, body: Value) -> Value {
+pub async fn make_client(app: &TestApp, admin: &TestUser, body: Value) -> Value {
     let response = app.authed(Method::POST, "/api/v1/api-clients", admin).json(&body).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED, "{:?}", response.text().await);
     response.json().await.unwrap()
@@ -19,7 +19,7 @@ async fn token_request(app: &TestApp, id: &str, secret: &str, form: &[(&str, &st
     app.request(Method::POST, "/api/v1/oauth/token").basic_auth(id, Some(secret)).form(form).send().await.unwrap()
 }
 
-async fn token_of(app: &TestApp, client: &Value) -> String {
+pub async fn token_of(app: &TestApp, client: &Value) -> String {
     let id = client["client_id"].as_str().unwrap();
     let response =
         token_request(app, id, client["client_secret"].as_str().unwrap(), &[("grant_type", "client_credentials")])

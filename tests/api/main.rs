@@ -24,4 +24,5 @@ mod reference;
 mod reports;
 mod units;
 mod users;
+mod webhooks;
 mod workbook_bombs;
