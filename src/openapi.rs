@@ -19,7 +19,10 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
                        dispositions to OPDs, follow-ups, Rencana Aksi and reports.\n\n\
                        Every error is an RFC 9457 `application/problem+json` document with a stable `code`. \
                        Lists use cursor pagination (`limit`, `cursor`, `next_cursor`, `Link: rel=\"next\"`). \
-                       Mutable resources carry an `ETag`; send it back as `If-Match` (stale: 412).",
+                       Mutable resources carry an `ETag`; send it back as `If-Match` (stale: 412).\n\n\
+                       Also served, outside this description because they follow standards of their own: Open311 \
+                       GeoReport v2 at `/open311/v2` (start from `/open311/v2/discovery.json`), and signed webhooks \
+                       (Standard Webhooks) sent to the URLs subscribed under `/api/v1/webhooks`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     tags(

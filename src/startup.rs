@@ -90,6 +90,7 @@ impl Application {
             "reporter-key",
             "PENGADUAN_REPORTER_KEY",
         )?;
+        crate::services::webhooks::target::install_crypto_provider();
         let state = web::Data::new(AppState {
             pool: db::build_pool(database_url, settings.db_pool_size)?,
             access_tokens: AccessTokens::new(&jwt_secret, settings.access_token_ttl),
@@ -140,6 +141,7 @@ impl Application {
                 .into_utoipa_app()
                 .configure(api::routes)
                 .into_app()
+                .configure(api::open311::routes)
                 .default_service(web::to(fallback::unmatched))
                 .app_data(worker_state)
                 .app_data(routes.clone())

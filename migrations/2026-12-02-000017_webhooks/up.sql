@@ -36,6 +36,8 @@ CREATE TABLE webhook_deliveries (
     payload text NOT NULL,
     status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
     attempts integer NOT NULL DEFAULT 0,
+    -- While being sent: until `next_attempt_at` (the lease), this claim alone may record the attempt.
+    claim uuid,
     next_attempt_at timestamptz,
     last_attempt_at timestamptz,
     last_response_status integer,

@@ -22,6 +22,7 @@ pub mod json_time;
 pub mod me;
 pub mod notifications;
 pub mod oauth;
+pub mod open311;
 pub mod pagination;
 pub mod rate_limit;
 pub mod reference;

@@ -13,7 +13,7 @@ use super::validation::FieldErrors;
 use crate::api::extract::{Caller, Json, Query};
 use crate::db::Keyset;
 use crate::db::webhooks::{AttemptRow, DeliveryRow, EndpointRow};
-use crate::domain::webhook::EventType;
+use crate::domain::webhook::{DeliveryStatus, EventType};
 use crate::error::{ApiError, Problem};
 use crate::services::webhooks::delivery::message_id;
 use crate::services::webhooks::{self, DeliveryQuery, EndpointEdit, EndpointSpec, Manager, WithSecret};
@@ -135,8 +135,7 @@ pub struct DeliveryView {
     #[schema(example = "msg_01938f2a9c7e7b3d8a1f2e3d4c5b6a79")]
     pub message_id: String,
     pub event_type: EventType,
-    /// `pending` (waiting for its next attempt), `delivered` (a 2xx answer) or `failed` (every attempt failed).
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     /// When it is tried next (pending ones).
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -157,7 +156,7 @@ impl From<DeliveryRow> for DeliveryView {
             message_id: message_id(row.id),
             id: row.id,
             event_type: row.event_type.parse().unwrap_or(EventType::ComplaintUpdated),
-            status: row.status,
+            status: row.status.parse().unwrap_or(DeliveryStatus::Pending),
             attempts: row.attempts,
             next_attempt_at: if pending { row.next_attempt_at } else { None },
             last_attempt_at: row.last_attempt_at,
@@ -229,23 +228,23 @@ pub struct DeliveryListQuery {
 
 /// Subscribe a URL to events of your Pemda.
 ///
-/// `admin` (of their own Pemda; a `super_admin` has none to subscribe) and API clients with `webhooks:manage`;
-/// others get 403. Messages follow the Standard Webhooks specification: a POST with a JSON body `{type, timestamp,
+/// `admin` (of their own Pemda; a `super_admin` has none to subscribe) and API clients with `webhooks:manage` and
+/// `complaints:read` (a subscription carries what the change feed does); others get 403. Messages follow the Standard Webhooks specification: a POST with a JSON body `{type, timestamp,
 /// data}` and the headers `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,` and the base64
 /// HMAC-SHA256 of `id.timestamp.body` under the secret in this answer, which is never shown again). `data` holds the
 /// change as the change feed has it (ids, status, version, cursor), never personal data; changes of supervision
 /// complaints are not sent. The URL must be `https` and reach only public addresses (loopback, private and
-/// link-local ones are refused, at this check and at every connection). Deliveries start with changes after this
-/// moment, at least once each: a 2xx answer delivers; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h,
+/// link-local ones are refused, at this check and at every connection). Deliveries start with changes from this
+/// moment (those of transactions still open then included), at least once each: a 2xx answer delivers; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h,
 /// 10 h and 10 h (±20 % jitter, or later if `Retry-After` says so); an endpoint failing for three days, or
 /// answering 410, is switched off and the Pemda's admins are notified.
 #[utoipa::path(
     tag = "webhooks",
     request_body = CreateWebhookRequest,
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 201, description = "Subscribed; the secret is in this answer only", body = WebhookWithSecret),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an https URL, a private address, an unknown event type", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -273,10 +272,10 @@ pub async fn create_webhook(
 /// `admin` (their Pemda's), `super_admin` (every Pemda's) and API clients with `webhooks:manage` (their Pemda's).
 #[utoipa::path(
     tag = "webhooks",
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 200, description = "The subscriptions, oldest first", body = WebhookList),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/webhooks")]
@@ -292,10 +291,10 @@ pub async fn list_webhooks(state: web::Data<AppState>, caller: Caller) -> Result
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "Subscription id")),
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 200, description = "The subscription", body = WebhookView),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription in your Pemda", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -317,10 +316,10 @@ pub async fn get_webhook(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "Subscription id")),
     request_body = UpdateWebhookRequest,
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 200, description = "Changed", body = WebhookView),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription in your Pemda", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid field", body = Problem, content_type = "application/problem+json"),
     )
@@ -350,10 +349,10 @@ pub async fn update_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "Subscription id")),
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription in your Pemda", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -376,10 +375,10 @@ pub async fn delete_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "Subscription id")),
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 200, description = "The subscription with its new secret", body = WebhookWithSecret),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription in your Pemda", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -401,11 +400,11 @@ pub async fn rotate_webhook_secret(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "Subscription id"), DeliveryListQuery),
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 200, description = "A page of deliveries", body = DeliveryPage),
         (status = 400, description = "A cursor this API did not give out", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription in your Pemda", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unknown status or a limit out of range", body = Problem, content_type = "application/problem+json"),
     )
@@ -420,16 +419,16 @@ pub async fn list_webhook_deliveries(
 ) -> Result<HttpResponse, ApiError> {
     let manager = manager(&caller)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    if let Some(status) = query.status.as_deref()
-        && !["pending", "delivered", "failed"].contains(&status)
-    {
-        return Err(ApiError::invalid_field("status", "unknown_value", "pending, delivered or failed"));
-    }
-    let request = DeliveryQuery {
-        status: query.status.clone(),
-        before: page.after.map(|keyset| (keyset.at, keyset.id)),
-        limit: page.fetch_limit(),
-    };
+    let status = query
+        .status
+        .as_deref()
+        .map(|text| {
+            text.parse::<DeliveryStatus>()
+                .map_err(|_| ApiError::invalid_field("status", "unknown_value", "pending, delivered or failed"))
+        })
+        .transpose()?;
+    let request =
+        DeliveryQuery { status, before: page.after.map(|keyset| (keyset.at, keyset.id)), limit: page.fetch_limit() };
     let rows = webhooks::deliveries(&state, &manager, id.into_inner(), &request).await?;
     Ok(page.respond(&req, rows, |row| Keyset { at: row.created_at, id: row.id }, DeliveryView::from))
 }
@@ -443,10 +442,10 @@ pub async fn list_webhook_deliveries(
         ("id" = Uuid, Path, description = "Subscription id"),
         ("delivery_id" = Uuid, Path, description = "Delivery id"),
     ),
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 200, description = "The delivery", body = DeliveryDetail),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription or delivery", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -478,10 +477,10 @@ pub async fn get_webhook_delivery(
         ("id" = Uuid, Path, description = "Subscription id"),
         ("delivery_id" = Uuid, Path, description = "Delivery id"),
     ),
-    security(("bearer" = []), ("oauth2" = ["webhooks:manage"])),
+    security(("bearer" = []), ("oauth2" = ["webhooks:manage", "complaints:read"])),
     responses(
         (status = 202, description = "Queued for sending", body = DeliveryView),
-        (status = 403, description = "Neither an admin nor a client with webhooks:manage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with webhooks:manage and complaints:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription or delivery", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The subscription is switched off", body = Problem, content_type = "application/problem+json"),
     )

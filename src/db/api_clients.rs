@@ -56,6 +56,16 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
     api_clients::table.find(id).select(ApiClientRow::as_select()).first(conn).await.optional()
 }
 
+/// The client whose current or previous secret has this hash (the Open311 `api_key`).
+pub async fn find_by_secret_hash(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<Option<ApiClientRow>> {
+    api_clients::table
+        .filter(api_clients::secret_hash.eq(hash).or(api_clients::previous_secret_hash.eq(hash)))
+        .select(ApiClientRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The clients of a Pemda (every Pemda's for `None`), oldest first.
 pub async fn list(conn: &mut AsyncPgConnection, pemda_id: Option<Uuid>) -> QueryResult<Vec<ApiClientRow>> {
     let mut query = api_clients::table.select(ApiClientRow::as_select()).order(api_clients::created_at).into_boxed();

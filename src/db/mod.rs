@@ -15,6 +15,7 @@ pub mod exports;
 pub mod idempotency;
 pub mod local;
 pub mod migrations;
+pub mod open311;
 pub mod page;
 pub mod rankings;
 pub mod rate_limits;

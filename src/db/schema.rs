@@ -513,6 +513,7 @@ diesel::table! {
         payload -> Text,
         status -> Text,
         attempts -> Int4,
+        claim -> Nullable<Uuid>,
         next_attempt_at -> Nullable<Timestamptz>,
         last_attempt_at -> Nullable<Timestamptz>,
         last_response_status -> Nullable<Int4>,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamptz};
+use diesel::sql_types::{BigInt, Integer, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -59,6 +59,7 @@ pub struct DeliveryRow {
     pub payload: String,
     pub status: String,
     pub attempts: i32,
+    pub claim: Option<Uuid>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_response_status: Option<i32>,
@@ -95,8 +96,8 @@ pub struct NewAttempt {
     pub succeeded: bool,
 }
 
-/// Adds an endpoint whose cursor starts at the present: it hears of changes from transactions still running or yet
-/// to start, never of history (the change feed has that).
+/// Adds an endpoint whose cursor starts at the present as the feed can place it: at the oldest transaction still
+/// running, so nothing from now on is missed; changes that transaction's peers committed a moment ago may come too.
 pub async fn insert_endpoint(conn: &mut AsyncPgConnection, row: &EndpointRow) -> QueryResult<EndpointRow> {
     let start = present_position(conn).await?;
     // Change rows are numbered from 1, so (xmin, 0) precedes every change of xmin and later transactions.
@@ -155,17 +156,24 @@ pub async fn delete_endpoint(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
     Ok(diesel::delete(webhook_endpoints::table.find(id)).execute(conn).await? > 0)
 }
 
-/// Active endpoints no other instance is feeding right now, locked until the caller's transaction ends.
-pub async fn lock_active_endpoints(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<EndpointRow>> {
+/// The next active endpoint after `after` (in id order) that no other instance is feeding right now, locked until
+/// the caller's transaction ends.
+pub async fn lock_next_active_endpoint(
+    conn: &mut AsyncPgConnection,
+    after: Option<Uuid>,
+) -> QueryResult<Option<EndpointRow>> {
+    // Locking clauses cannot be boxed: the "no endpoint yet" start is the nil id, below every v7 id.
     webhook_endpoints::table
         .filter(webhook_endpoints::active.eq(true))
+        .filter(webhook_endpoints::id.gt(after.unwrap_or(Uuid::nil())))
         .order(webhook_endpoints::id)
-        .limit(limit)
+        .limit(1)
         .for_update()
         .skip_locked()
         .select(EndpointRow::as_select())
-        .load(conn)
+        .first(conn)
         .await
+        .optional()
 }
 
 /// Adds deliveries; one a change already made for the endpoint is left alone.
@@ -181,24 +189,33 @@ pub async fn insert_deliveries(conn: &mut AsyncPgConnection, rows: &[DeliveryRow
         .await
 }
 
-/// Takes up to `limit` deliveries due at `now` for sending, each leased until `lease_until` (a worker that dies
-/// mid-send leaves it to be tried again then: at least once).
+/// Takes up to `limit` deliveries of active endpoints due at `now` for sending, each under a claim of its own and
+/// leased until `lease_until` (a worker that dies mid-send leaves it to be tried again then: at least once). A
+/// delivery that has used up `max_attempts` claims without recording one (its sender kept dying) has failed.
 pub async fn claim_due(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: i64,
+    max_attempts: i32,
 ) -> QueryResult<Vec<DeliveryRow>> {
     diesel::sql_query(
-        "UPDATE webhook_deliveries d SET next_attempt_at = $2, attempts = d.attempts + 1 \
-         FROM webhook_endpoints e \
-         WHERE d.endpoint_id = e.id AND d.id IN ( \
-             SELECT id FROM webhook_deliveries \
-             WHERE status = 'pending' AND next_attempt_at <= $1 \
-             ORDER BY next_attempt_at, change_id \
-             LIMIT $3 FOR UPDATE SKIP LOCKED) \
-           AND e.active \
-         RETURNING d.*",
+        "UPDATE webhook_deliveries SET status = 'failed', claim = NULL, next_attempt_at = NULL, \
+             last_error = 'no attempt could be recorded' \
+         WHERE status = 'pending' AND next_attempt_at <= $1 AND attempts >= $2",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Integer, _>(max_attempts)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "UPDATE webhook_deliveries SET next_attempt_at = $2, attempts = attempts + 1, claim = gen_random_uuid() \
+         WHERE id IN ( \
+             SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND e.active \
+             ORDER BY d.next_attempt_at, d.change_id \
+             LIMIT $3 FOR UPDATE OF d SKIP LOCKED) \
+         RETURNING *",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(lease_until)
@@ -207,11 +224,25 @@ pub async fn claim_due(
     .await
 }
 
+/// Gives a claimed delivery back untried (its endpoint was switched off meanwhile): due again at `now`.
+pub async fn release(conn: &mut AsyncPgConnection, id: Uuid, claim: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(webhook_deliveries::table.find(id).filter(webhook_deliveries::claim.eq(claim)))
+        .set((
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts - 1),
+            webhook_deliveries::claim.eq(None::<Uuid>),
+            webhook_deliveries::next_attempt_at.eq(Some(now)),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// What an attempt came to, written onto its delivery.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = webhook_deliveries)]
 pub struct DeliveryOutcome {
     pub status: Option<String>,
+    pub claim: Option<Option<Uuid>>,
     pub next_attempt_at: Option<Option<DateTime<Utc>>>,
     pub last_attempt_at: Option<Option<DateTime<Utc>>>,
     pub last_response_status: Option<Option<i32>>,
@@ -220,23 +251,20 @@ pub struct DeliveryOutcome {
     pub delivered_at: Option<Option<DateTime<Utc>>>,
 }
 
-/// Records an attempt of the claim `attempt` of a delivery; only if the delivery is still at that attempt (a
-/// redelivery requested meanwhile wins).
+/// Records an attempt made under `claim`; the delivery takes its outcome only if that claim still stands (a
+/// redelivery requested meanwhile, or a lease that ran out and was claimed again, wins).
 pub async fn record_attempt(
     conn: &mut AsyncPgConnection,
+    claim: Uuid,
     attempt: &NewAttempt,
     outcome: &DeliveryOutcome,
 ) -> QueryResult<bool> {
     diesel::insert_into(webhook_attempts::table).values(attempt).execute(conn).await?;
-    let updated = diesel::update(
-        webhook_deliveries::table
-            .find(attempt.delivery_id)
-            .filter(webhook_deliveries::attempts.eq(attempt.attempt))
-            .filter(webhook_deliveries::status.eq("pending")),
-    )
-    .set(outcome)
-    .execute(conn)
-    .await?;
+    let updated =
+        diesel::update(webhook_deliveries::table.find(attempt.delivery_id).filter(webhook_deliveries::claim.eq(claim)))
+            .set(outcome)
+            .execute(conn)
+            .await?;
     Ok(updated > 0)
 }
 
@@ -298,6 +326,7 @@ pub async fn redeliver(conn: &mut AsyncPgConnection, id: Uuid, now: DateTime<Utc
         .set((
             webhook_deliveries::status.eq("pending"),
             webhook_deliveries::attempts.eq(0),
+            webhook_deliveries::claim.eq(None::<Uuid>),
             webhook_deliveries::next_attempt_at.eq(Some(now)),
         ))
         .returning(DeliveryRow::as_returning())
@@ -306,7 +335,55 @@ pub async fn redeliver(conn: &mut AsyncPgConnection, id: Uuid, now: DateTime<Utc
         .optional()
 }
 
-/// Deliveries waiting to be sent, for the metrics page.
+/// Deliveries of active endpoints waiting to be sent, for the metrics page.
 pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-    webhook_deliveries::table.filter(webhook_deliveries::status.eq("pending")).count().get_result(conn).await
+    webhook_deliveries::table
+        .inner_join(webhook_endpoints::table)
+        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_endpoints::active.eq(true))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// Switches an endpoint off unless it is off already; whether this call did it.
+pub async fn switch_off(conn: &mut AsyncPgConnection, id: Uuid, reason: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+    let changed = diesel::update(webhook_endpoints::table.find(id).filter(webhook_endpoints::active.eq(true)))
+        .set((
+            webhook_endpoints::active.eq(false),
+            webhook_endpoints::disabled_reason.eq(Some(reason)),
+            webhook_endpoints::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(changed > 0)
+}
+
+/// Starts an endpoint's failing streak at `now` unless one is running.
+pub async fn start_failing(conn: &mut AsyncPgConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(webhook_endpoints::table.find(id).filter(webhook_endpoints::failing_since.is_null()))
+        .set(webhook_endpoints::failing_since.eq(Some(now)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Ends an endpoint's failing streak.
+pub async fn recovered(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(webhook_endpoints::table.find(id))
+        .set(webhook_endpoints::failing_since.eq(None::<DateTime<Utc>>))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Forgets finished deliveries (and their attempts) created before `before`; how many.
+pub async fn purge_finished(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::status.ne("pending"))
+            .filter(webhook_deliveries::created_at.lt(before)),
+    )
+    .execute(conn)
+    .await
 }

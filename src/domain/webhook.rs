@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -115,6 +115,9 @@ pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
 /// An endpoint whose every attempt has failed for this long is switched off and its admins told.
 pub const DISABLE_AFTER_FAILING: Duration = Duration::days(3);
 
+/// How long the delivery log keeps a delivery that is done (delivered or failed), with its attempts.
+pub const DELIVERY_LOG_KEPT: Duration = Duration::days(30);
+
 /// How long one attempt may take: the specification recommends 15 to 30 seconds.
 pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
@@ -187,6 +190,44 @@ pub fn verdict(status: Option<u16>) -> Verdict {
     }
 }
 
+wire_enum!(
+    /// Where a delivery stands.
+    DeliveryStatus {
+        /// Waiting for its next attempt (or being sent).
+        Pending = "pending",
+        /// A 2xx answer came.
+        Delivered = "delivered",
+        /// Every attempt failed.
+        Failed = "failed",
+    }
+);
+
+/// What an attempt's verdict does to its endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointChange {
+    /// Nothing changes.
+    None,
+    /// A failure after successes: the failing streak starts now.
+    StartFailing,
+    /// A success ends a failing streak.
+    Recovered,
+    /// The endpoint is switched off, for this reason (`gone` or `failing`).
+    SwitchOff(&'static str),
+}
+
+/// The endpoint's fate after an attempt: 410 switches it off at once; a failure starts a failing streak, or switches
+/// it off when the streak has lasted [`DISABLE_AFTER_FAILING`]; a success ends the streak.
+pub fn judge(verdict: Verdict, failing_since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> EndpointChange {
+    match (verdict, failing_since) {
+        (Verdict::Delivered, Some(_)) => EndpointChange::Recovered,
+        (Verdict::Delivered, None) => EndpointChange::None,
+        (Verdict::Gone, _) => EndpointChange::SwitchOff("gone"),
+        (Verdict::Failed, None) => EndpointChange::StartFailing,
+        (Verdict::Failed, Some(since)) if now - since >= DISABLE_AFTER_FAILING => EndpointChange::SwitchOff("failing"),
+        (Verdict::Failed, Some(_)) => EndpointChange::None,
+    }
+}
+
 /// Whether a webhook may be sent to this address: never to loopback, private, link-local, shared (carrier-grade
 /// NAT), unspecified, broadcast, multicast or documentation ranges, also when an IPv6 address carries an IPv4 one.
 pub fn is_public(address: IpAddr) -> bool {
@@ -203,7 +244,9 @@ pub fn is_public(address: IpAddr) -> bool {
                 || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
                 || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
                 || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed internally)
-                || first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation 2001:db8::/32
+                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation 2001:db8::/32
+                || first == 0x2001 && v6.segments()[1] == 0 // Teredo 2001::/32 (tunnels to an IPv4 address)
+                || first == 0x64 && v6.segments()[1] == 0xff9b) // local-use NAT64 64:ff9b:1::/48 and the like
         }
     }
 }
@@ -233,6 +276,10 @@ fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
         return Some(v4);
     }
     if s[..6] == [0, 0, 0, 0, 0, 0] && !v6.is_loopback() && !v6.is_unspecified() {
+        return Some(from(s[6], s[7]));
+    }
+    if s[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        // SIIT's IPv4-translated addresses, ::ffff:0:a.b.c.d.
         return Some(from(s[6], s[7]));
     }
     if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
@@ -291,6 +338,17 @@ mod tests {
     }
 
     #[test]
+    fn an_endpoint_is_switched_off_when_gone_or_failing_for_days() {
+        let now = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap().to_utc();
+        assert_eq!(judge(Verdict::Delivered, None, now), EndpointChange::None);
+        assert_eq!(judge(Verdict::Delivered, Some(now), now), EndpointChange::Recovered);
+        assert_eq!(judge(Verdict::Gone, None, now), EndpointChange::SwitchOff("gone"));
+        assert_eq!(judge(Verdict::Failed, None, now), EndpointChange::StartFailing);
+        assert_eq!(judge(Verdict::Failed, Some(now - Duration::days(2)), now), EndpointChange::None);
+        assert_eq!(judge(Verdict::Failed, Some(now - Duration::days(3)), now), EndpointChange::SwitchOff("failing"));
+    }
+
+    #[test]
     fn private_and_special_addresses_are_refused() {
         for refused in [
             "127.0.0.1",
@@ -311,6 +369,9 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a00:1",
             "2002:c0a8:101::1",
+            "64:ff9b:1::a00:1",
+            "::ffff:0:7f00:1",
+            "2001:0:4136:e378::1",
         ] {
             assert!(!is_public(refused.parse().unwrap()), "{refused}");
         }

@@ -25,6 +25,8 @@ pub struct HousekeepingReport {
     pub rate_limit_records: usize,
     /// Export files removed.
     pub export_files: usize,
+    /// Webhook deliveries (delivered or failed) removed with their attempts.
+    pub webhook_deliveries: usize,
 }
 
 /// One run; `None` when another instance holds the lock.
@@ -44,6 +46,7 @@ pub async fn run(state: &AppState) -> anyhow::Result<Option<HousekeepingReport>>
             refresh_tokens = report.refresh_tokens,
             rate_limit_records = report.rate_limit_records,
             export_files = report.export_files,
+            webhook_deliveries = report.webhook_deliveries,
             "housekeeping removed expired records"
         );
     }
@@ -84,5 +87,7 @@ async fn sweep(state: &AppState, conn: &mut AsyncPgConnection) -> anyhow::Result
         }
         db::exports::mark_expired(conn, id).await?;
     }
+    report.webhook_deliveries =
+        db::webhooks::purge_finished(conn, now - crate::domain::webhook::DELIVERY_LOG_KEPT).await?;
     Ok(report)
 }

@@ -1,6 +1,7 @@
-//! The webhook worker: every half second it turns new changes into deliveries and sends those that are due. Changes
-//! are written by database triggers anywhere in the service, so the worker looks rather than waits to be told; a look
-//! that finds nothing costs one indexed query per active endpoint.
+//! The webhook worker: a fan-out loop turns new changes into deliveries every half second, and a sender sends due
+//! deliveries as they come, a bounded number at once. Changes are written by database triggers anywhere in the
+//! service, so the fan-out looks rather than waits to be told; a look that finds nothing costs one indexed query per
+//! active endpoint.
 
 use std::time::Duration;
 
@@ -9,8 +10,11 @@ use actix_web::web;
 use crate::services::webhooks::{delivery, target};
 use crate::state::AppState;
 
-/// How often the worker looks for changes and due deliveries.
-const LOOK_EVERY: Duration = Duration::from_millis(500);
+/// How often the fan-out looks for changes, and an idle sender for due deliveries.
+pub const LOOK_EVERY: Duration = Duration::from_millis(500);
+
+/// Requests in flight at once, over all endpoints.
+const CONCURRENT_SENDS: usize = 16;
 
 /// Delivers webhooks until the process ends.
 pub fn spawn_worker(state: web::Data<AppState>) {
@@ -21,23 +25,19 @@ pub fn spawn_worker(state: web::Data<AppState>) {
             return;
         }
     };
+    tokio::spawn(delivery::send_forever(state.clone(), client, CONCURRENT_SENDS));
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(LOOK_EVERY);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
             let started = std::time::Instant::now();
-            let ran = async {
-                let made = delivery::fan_out(&state).await?;
-                let sent = delivery::send_due(&state, &client).await?;
-                Ok::<_, anyhow::Error>(made + sent)
+            let made = delivery::fan_out(&state).await;
+            if !matches!(made, Ok(0)) {
+                crate::monitoring::job_ran("webhook_fan_out", started, made.is_ok());
             }
-            .await;
-            if !matches!(ran, Ok(0)) {
-                crate::monitoring::job_ran("webhooks", started, ran.is_ok());
-            }
-            if let Err(error) = ran {
-                tracing::warn!(error = %error, "the webhook worker failed; it will look again shortly");
+            if let Err(error) = made {
+                tracing::warn!(error = %error, "the webhook fan-out failed; it will look again shortly");
             }
         }
     });

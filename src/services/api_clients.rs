@@ -316,21 +316,53 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<MachineClient
     let row = db::api_clients::find(&mut conn, claims.sub)
         .await?
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "the access token is not valid"))?;
+    // A token keeps only the scopes its client still holds: narrowing a client narrows its live tokens at once.
+    let granted: Vec<Scope> = claims.scope.split(' ').filter_map(|text| text.parse::<Scope>().ok()).collect();
+    admit(state, &mut conn, row, Some(&granted)).await
+}
+
+/// The machine client whose secret is `key` (Open311's `api_key`, which is one string where OAuth has two): its
+/// current secret, or the previous one within the rotation overlap; usable now, its rate limit spent. `None` for a
+/// key no usable client has.
+pub async fn authenticate_key(state: &AppState, key: &str) -> Result<Option<MachineClient>, ApiError> {
+    let hash = hash_secret(key);
+    let mut conn = state.conn().await?;
+    let Some(row) = db::api_clients::find_by_secret_hash(&mut conn, &hash).await? else {
+        return Ok(None);
+    };
+    let previous = row.previous_secret_hash.as_deref().zip(row.previous_secret_valid_until);
+    if !secret_accepted(&hash, &row.secret_hash, previous, state.clock.now()) {
+        return Ok(None);
+    }
+    match admit(state, &mut conn, row, None).await {
+        Ok(client) => Ok(Some(client)),
+        Err(ApiError::Unauthorized { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Lets a client in: usable now, within its rate limit, `last_used_at` recorded; with the scopes it holds (narrowed
+/// to `granted`, a token's, when given).
+async fn admit(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    row: ApiClientRow,
+    granted: Option<&[Scope]>,
+) -> Result<MachineClient, ApiError> {
     let now = state.clock.now();
     if !standing(&row).usable(now) {
         return Err(ApiError::unauthorized("client_inactive", "this API client is revoked, deactivated or expired"));
     }
     let quota = u32::try_from(row.rate_limit_per_minute).unwrap_or(1);
     let policy = Policy { name: "api_client", quota, window_secs: 60 };
-    crate::services::rate_limits::spend(state, &mut conn, policy, &row.id.to_string())
-        .await
-        .map_err(|(error, _)| error)?;
-    db::api_clients::touch(&mut conn, row.id, now).await?;
+    crate::services::rate_limits::spend(state, conn, policy, &row.id.to_string()).await.map_err(|(error, _)| error)?;
+    db::api_clients::touch(conn, row.id, now).await?;
     tracing::Span::current().record("user.id", tracing::field::display(row.id));
     let held: Vec<Scope> = row.scopes.iter().filter_map(|text| text.parse().ok()).collect();
-    // A token keeps only the scopes its client still holds: narrowing a client narrows its live tokens at once.
-    let scopes =
-        claims.scope.split(' ').filter_map(|text| text.parse::<Scope>().ok()).filter(|s| held.contains(s)).collect();
+    let scopes = match granted {
+        Some(granted) => held.iter().copied().filter(|scope| granted.contains(scope)).collect(),
+        None => held,
+    };
     Ok(MachineClient {
         id: row.id,
         pemda_id: crate::domain::ids::UnitId(row.pemda_id),

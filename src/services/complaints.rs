@@ -44,12 +44,14 @@ pub struct NewComplaint {
     pub source: Option<SourceEvidence>,
     pub reporter: Option<ReporterIdentity>,
     pub attachment_ids: Vec<Uuid>,
+    /// The API client that filed it, as a channel (recorded in the audit trail).
+    pub api_client: Option<Uuid>,
 }
 
 /// An `Idempotency-Key` with the scope it is unique in and the hash of the request it came with.
 #[derive(Debug, Clone)]
 pub struct IdempotencyRequest {
-    /// `public:<client address>` or `user:<id>`: keys of different callers never meet.
+    /// `public:<client address>`, `user:<id>` or `client:<id>`: keys of different callers never meet.
     pub scope: String,
     /// The client's key.
     pub key: String,
@@ -244,7 +246,10 @@ pub async fn intake(
                     )));
                 }
             }
-            let details = json!({ "to": row.status, "channel": row.channel, "tracking_code": row.tracking_code });
+            let mut details = json!({ "to": row.status, "channel": row.channel, "tracking_code": row.tracking_code });
+            if let Some(client) = complaint.api_client {
+                details["api_client_id"] = json!(client);
+            }
             db::audit::record(conn, NewAuditEvent::new(actor.map(|a| a.id.0), "complaint", row.id, "created", details))
                 .await?;
             let body = render(&row, &secret)?;
@@ -686,6 +691,31 @@ pub fn require_client_reads(client: &MachineClient) -> Result<(), ApiError> {
             detail: "this operation needs the complaints:read scope".into(),
         })
     }
+}
+
+/// An API client may file complaints only with the `complaints:write` scope, under the channel fixed for it.
+pub fn require_client_writes(client: &MachineClient) -> Result<Channel, ApiError> {
+    let refused = || ApiError::Forbidden {
+        code: "insufficient_scope",
+        detail: "this operation needs the complaints:write scope".into(),
+    };
+    if !client.has(Scope::ComplaintsWrite) {
+        return Err(refused());
+    }
+    client.channel.ok_or_else(refused)
+}
+
+/// The Pemda an API client files into: its own; a `pemda_code` naming another is refused.
+pub async fn client_pemda(
+    conn: &mut AsyncPgConnection,
+    client: &MachineClient,
+    code: Option<&str>,
+) -> Result<UnitRow, ApiError> {
+    let pemda = db::units::find(conn, client.pemda_id.0).await?.ok_or_else(|| ApiError::not_found("your Pemda"))?;
+    if code.is_some_and(|code| !code.trim().eq_ignore_ascii_case(&pemda.code)) {
+        return Err(ApiError::invalid_field("pemda_code", "other_pemda", "an API client files into its own Pemda"));
+    }
+    Ok(pemda)
 }
 
 /// A complaint an API client may read: its Pemda's, not a supervision complaint (404 otherwise, as for staff).

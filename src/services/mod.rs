@@ -12,6 +12,7 @@ pub mod changes;
 pub mod complaints;
 pub mod dispositions;
 pub mod notifications;
+pub mod open311;
 pub mod pemda;
 pub mod print;
 pub mod rate_limits;

@@ -333,3 +333,75 @@ async fn a_complaints_read_client_reads_its_pemdas_complaints_without_confidenti
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_complaints_write_client_files_into_its_pemda_under_its_fixed_channel() {
+    let app = spawn_seeded_app().await;
+    let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
+    let bot = make_client(
+        &app,
+        &admin,
+        json!({ "name": "Bot WhatsApp", "scopes": ["complaints:write"], "channel": "whatsapp" }),
+    )
+    .await;
+    let token = token_of(&app, &bot).await;
+    let file = |body: Value| app.request(Method::POST, "/api/v1/complaints").bearer_auth(&token).json(&body).send();
+
+    let mut body = crate::complaints::report();
+    body["reporter"]["name"] = json!("Siti Rahmawati");
+    let response = app
+        .request(Method::POST, "/api/v1/complaints")
+        .bearer_auth(&token)
+        .header("idempotency-key", "wa-0001")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "{:?}", response.text().await);
+    let made: Value = response.json().await.unwrap();
+    assert_eq!(made["complaint"]["channel"], "whatsapp");
+    assert!(made["reporter_secret"].is_string());
+    assert!(!made.to_string().contains("Siti"), "never the reporter, even to the client that filed: {made}");
+    let replay = app
+        .request(Method::POST, "/api/v1/complaints")
+        .bearer_auth(&token)
+        .header("idempotency-key", "wa-0001")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let replayed: Value = replay.json().await.unwrap();
+    assert_eq!(replayed["complaint"]["id"], made["complaint"]["id"]);
+    let id: uuid::Uuid = made["complaint"]["id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app.conn().await;
+    let stored = pengaduan::db::complaints::find(&mut conn, id).await.unwrap().unwrap();
+    assert_eq!(stored.created_by, None);
+    assert!(pengaduan::db::complaints::reporter(&mut conn, id).await.unwrap().is_some(), "sealed and kept");
+
+    let mut wrong_channel = crate::complaints::report();
+    wrong_channel["channel"] = json!("sms");
+    let refused =
+        assert_problem(file(wrong_channel).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(refused.await["errors"][0]["code"], "fixed_channel");
+    let mut supervision = crate::complaints::report();
+    supervision["supervision"] = json!(true);
+    let refused =
+        assert_problem(file(supervision).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(refused.await["errors"][0]["field"], "supervision");
+    let mut elsewhere = crate::complaints::report();
+    elsewhere["pemda_code"] = json!("SAG");
+    let refused = assert_problem(file(elsewhere).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(refused.await["errors"][0]["code"], "other_pemda");
+
+    let reader = make_client(&app, &admin, json!({ "name": "Dasbor", "scopes": ["complaints:read"] })).await;
+    let reader_token = token_of(&app, &reader).await;
+    let refused = app
+        .request(Method::POST, "/api/v1/complaints")
+        .bearer_auth(&reader_token)
+        .json(&crate::complaints::report())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, StatusCode::FORBIDDEN, "insufficient_scope").await;
+}

@@ -158,7 +158,7 @@ async fn without_database_url_the_service_runs_and_stops_its_own_postgresql() {
     command.env("PENGADUAN_DATA_DIR", &data_dir);
     let (mut server, port) = serve_binary(command);
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let ready = client.get(format!("{base}/ready")).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
     assert!(pid_file.exists());

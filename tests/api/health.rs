@@ -107,7 +107,8 @@ async fn start_unreachable() -> crate::helpers::TestApp {
 #[tokio::test]
 async fn the_front_door_leads_to_the_docs_and_the_spec() {
     let app = crate::helpers::spawn_app().await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client =
+        crate::helpers::http_client_with(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()));
     let docs = client.get(format!("{}/docs", app.address)).send().await.unwrap();
     assert_eq!(docs.status(), reqwest::StatusCode::PERMANENT_REDIRECT);
     assert_eq!(docs.headers()["location"], "/docs/");

@@ -183,7 +183,7 @@ pub async fn start(settings: Settings, database: TestDatabase) -> TestApp {
     let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
+    let client = http_client_with(reqwest::Client::builder().timeout(Duration::from_secs(30)));
     TestApp { address, state, database, metrics_address, client, data_dir }
 }
 
@@ -322,4 +322,16 @@ pub fn serve_binary(mut command: std::process::Command) -> (std::process::Child,
         .expect("the server says where it listens");
     std::thread::spawn(move || lines.for_each(drop));
     (server, u16::try_from(port).expect("a port"))
+}
+
+/// An HTTP client for the tests. The service and the tests share one reqwest build, which needs the process's TLS
+/// crypto provider before any client is made.
+pub fn http_client() -> reqwest::Client {
+    http_client_with(reqwest::Client::builder())
+}
+
+/// A client from `builder`, the crypto provider installed first.
+pub fn http_client_with(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    pengaduan::services::webhooks::target::install_crypto_provider();
+    builder.build().expect("http client")
 }

@@ -17,6 +17,7 @@ mod helpers;
 mod idempotency;
 mod metrics;
 mod migrations;
+mod open311;
 mod openapi;
 mod pemda;
 mod rate_limits;

@@ -15,7 +15,7 @@ async fn metrics_are_served_in_the_prometheus_format_on_their_own_listener_only(
     assert_eq!(health.status(), StatusCode::OK);
 
     let metrics = app.metrics_address.clone().expect("a metrics listener");
-    let response = reqwest::get(format!("{metrics}/metrics")).await.unwrap();
+    let response = crate::helpers::http_client().get(format!("{metrics}/metrics")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
     let text = response.text().await.unwrap();

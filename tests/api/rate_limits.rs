@@ -24,7 +24,7 @@ async fn app(configure: impl FnOnce(&mut pengaduan::config::Settings)) -> TestAp
 }
 
 async fn login_from(base: &str, address: &str, email: &str, password: &str) -> Response {
-    reqwest::Client::new()
+    crate::helpers::http_client()
         .post(format!("{base}/api/v1/auth/login"))
         .header("x-forwarded-for", address)
         .json(&json!({ "email": email, "password": password }))

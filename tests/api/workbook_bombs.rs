@@ -175,7 +175,7 @@ impl Server {
 
     async fn import(&self, form: &str, user: &TestUser, body: Vec<u8>) -> (StatusCode, Value, Duration) {
         let started = Instant::now();
-        let response = reqwest::Client::new()
+        let response = crate::helpers::http_client()
             .post(format!("{}/api/v1/action-plans/{form}/import", self.base))
             .bearer_auth(&user.access_token)
             .header("content-type", XLSX)

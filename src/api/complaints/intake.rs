@@ -11,11 +11,11 @@ use validator::Validate;
 
 use super::{ComplaintView, DeadlinesView};
 use crate::api::client_ip;
-use crate::api::extract::Json;
+use crate::api::extract::{Caller, Json};
 use crate::api::idempotency::key_of as idempotency_key;
 use crate::api::rate_limit;
 use crate::api::validation::{FieldErrors, required_text};
-use crate::auth::AuthUser;
+use crate::auth::MachineClient;
 use crate::auth::guards::{self, Action};
 use crate::db::complaints::ComplaintRow;
 use crate::domain::complaint::{self, Channel, Classification, ComplaintStatus, ReporterIdentity, SourceEvidence};
@@ -116,13 +116,18 @@ pub struct ComplaintRequest {
 
 /// Who is filing: decides which fields are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Filer {
+pub(crate) enum Filer {
     Citizen,
     Staff,
+    /// An API client with `complaints:write`, filing under its fixed channel.
+    Client {
+        id: Uuid,
+        channel: Channel,
+    },
 }
 
 impl ComplaintRequest {
-    fn parse(&self, filer: Filer) -> Result<NewComplaint, ApiError> {
+    pub(crate) fn parse(&self, filer: Filer) -> Result<NewComplaint, ApiError> {
         let mut errors = FieldErrors::check(self);
         let channel = match (filer, self.channel) {
             (Filer::Citizen, None) => Channel::Web,
@@ -140,12 +145,18 @@ impl ComplaintRequest {
                 errors.add("channel", "required", "say how the report arrived");
                 Channel::Web
             }
+            (Filer::Client { channel, .. }, None) => channel,
+            (Filer::Client { channel, .. }, Some(asked)) if asked == channel => channel,
+            (Filer::Client { channel, .. }, Some(_)) => {
+                errors.add("channel", "fixed_channel", "this API client files under the channel its admin fixed");
+                channel
+            }
         };
-        if filer == Filer::Citizen {
+        if filer != Filer::Staff {
             if self.supervision.is_some() {
                 errors.add("supervision", "staff_only", "the admin decides this at verification");
             }
-            if self.source.is_some() {
+            if self.source.is_some() && !channel.needs_source_evidence() {
                 errors.add("source", "staff_only", "source evidence is recorded by staff");
             }
         }
@@ -212,6 +223,10 @@ impl ComplaintRequest {
             source,
             reporter,
             attachment_ids: self.attachment_ids.clone().unwrap_or_default(),
+            api_client: match filer {
+                Filer::Client { id, .. } => Some(id),
+                _ => None,
+            },
         })
     }
 
@@ -332,18 +347,22 @@ pub async fn create_public_complaint(
     Ok(rate_limit::with_fields(result, Some(standing)))
 }
 
-/// Record a report on a citizen's behalf, or from social media and the news.
+/// Record a report on a citizen's behalf, from social media and the news, or from a channel system.
 ///
 /// `admin` and `super_admin`; others get 403. Any channel; `social_media` and `news_media` need `source`. Reporter
 /// data, when given, is sealed like a citizen's. `Idempotency-Key` works as on the public endpoint.
+///
+/// API clients with `complaints:write` (a call centre, a WhatsApp bot) file into their own Pemda under the channel
+/// fixed for the client (`channel` may be left out; another one is 422 `fixed_channel`), without `supervision`; the
+/// answer shows the complaint as clients read it, with the reporter secret to hand to the reporter.
 #[utoipa::path(
     tag = "complaints",
     request_body = ComplaintRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key (a UUID) that makes retries safe")),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("oauth2" = ["complaints:write"])),
     responses(
         (status = 201, description = "Recorded", body = StaffIntakeResponse),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a client with complaints:write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Pemda has no deadline policy for this kind of report", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -351,9 +370,13 @@ pub async fn create_public_complaint(
 pub async fn create_complaint(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: AuthUser,
+    caller: Caller,
     body: Json<ComplaintRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let user = match caller {
+        Caller::Person(user) => user,
+        Caller::Machine(client) => return create_client_complaint(req, state, client, body.into_inner()).await,
+    };
     guards::require(user.role, Action::ManageComplaints)?;
     let key = idempotency_key(&req)?;
     let request = body.into_inner();
@@ -383,6 +406,38 @@ pub async fn create_complaint(
     };
     let outcome =
         services::complaints::intake(&state, &mut conn, Some(&user), &pemda, complaint, idempotency, render).await?;
+    Ok(match outcome {
+        IntakeOutcome::Created { row, body } => {
+            HttpResponse::Created().insert_header(("location", format!("/api/v1/complaints/{}", row.id))).json(body)
+        }
+        replayed => respond(replayed),
+    })
+}
+
+/// A report filed by an API client with `complaints:write`: its Pemda, its channel.
+async fn create_client_complaint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    client: MachineClient,
+    request: ComplaintRequest,
+) -> Result<HttpResponse, ApiError> {
+    let channel = services::complaints::require_client_writes(&client)?;
+    let key = idempotency_key(&req)?;
+    let complaint = request.parse(Filer::Client { id: client.id, channel })?;
+    let idempotency =
+        key.map(|key| IdempotencyRequest { scope: format!("client:{}", client.id), key, request_hash: request.hash() });
+    let mut conn = state.conn().await?;
+    let pemda = services::complaints::client_pemda(&mut conn, &client, request.pemda_code.as_deref()).await?;
+    let timezone = state.settings.timezone;
+    let now = state.clock.now();
+    let render = move |row: &ComplaintRow, secret: &str| {
+        let response = StaffIntakeResponse {
+            complaint: ComplaintView::new(row.clone(), timezone, now)?.for_client(),
+            reporter_secret: secret.to_owned(),
+        };
+        Ok(serde_json::to_value(response).map_err(anyhow::Error::new)?)
+    };
+    let outcome = services::complaints::intake(&state, &mut conn, None, &pemda, complaint, idempotency, render).await?;
     Ok(match outcome {
         IntakeOutcome::Created { row, body } => {
             HttpResponse::Created().insert_header(("location", format!("/api/v1/complaints/{}", row.id))).json(body)

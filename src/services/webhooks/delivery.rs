@@ -1,7 +1,8 @@
 //! Getting messages to endpoints: changes from the feed become deliveries (fan-out), and due deliveries are signed,
 //! sent and recorded, retried on the schedule in domain::webhook, and endpoints that fail for days or answer 410 are
 //! switched off with their admins told. Safe with several instances: fan-out locks each endpoint it feeds
-//! (`SKIP LOCKED`), senders claim deliveries with a lease, and a delivery's (endpoint, change) pair is unique.
+//! (`SKIP LOCKED`), a delivery's (endpoint, change) pair is unique, and each attempt is made under a claim of its
+//! own with a lease: only the claim that still stands records its outcome.
 
 use std::time::Instant;
 
@@ -15,40 +16,39 @@ use crate::db;
 use crate::db::changes::{ChangeRow, FeedQuery};
 use crate::db::webhooks::{DeliveryOutcome, DeliveryRow, EndpointChanges, EndpointRow, NewAttempt};
 use crate::domain::change::{Cursor, EntityType};
-use crate::domain::webhook::{self, DISABLE_AFTER_FAILING, EventType, Verdict};
+use crate::domain::webhook::{self, DeliveryStatus, EndpointChange, EventType, Verdict};
 use crate::services::notifications::{self, Notice};
 use crate::state::AppState;
 
-/// Changes turned into deliveries per endpoint per pass.
+/// Changes turned into deliveries per endpoint per transaction.
 const FAN_OUT_BATCH: i64 = 500;
-/// Endpoints fed per pass (the rest are fed by the next pass or by another instance).
-const ENDPOINTS_PER_PASS: i64 = 100;
-/// Deliveries one sender takes at a time; they are sent concurrently.
-const SEND_BATCH: i64 = 16;
 /// How long a claimed delivery is left to its sender before another may try it.
 const LEASE: Duration = Duration::seconds(60);
 
-/// Turns new changes into deliveries for every active endpoint; the number of deliveries made.
+/// Turns new changes into deliveries for every active endpoint; the number of deliveries made. Each endpoint is fed
+/// in transactions of its own, locked while fed, so instances share the endpoints and a lock is held only briefly.
 pub async fn fan_out(state: &AppState) -> anyhow::Result<usize> {
     let mut conn = state.conn().await?;
     let now = state.clock.now();
     let mut made = 0;
+    let mut after = None;
     loop {
-        let (count, more) = conn
+        let fed = conn
             .transaction(async |conn| {
-                let mut count = 0;
-                let mut more = false;
-                for endpoint in db::webhooks::lock_active_endpoints(conn, ENDPOINTS_PER_PASS).await? {
-                    let (made, full) = feed(conn, &endpoint, now).await?;
-                    count += made;
-                    more |= full;
-                }
-                Ok::<_, anyhow::Error>((count, more))
+                let Some(endpoint) = db::webhooks::lock_next_active_endpoint(conn, after).await? else {
+                    return Ok::<_, anyhow::Error>(None);
+                };
+                let (count, full) = feed(conn, &endpoint, now).await?;
+                Ok(Some((endpoint.id, count, full)))
             })
             .await?;
-        made += count;
-        if !more {
+        let Some((endpoint, count, full)) = fed else {
             return Ok(made);
+        };
+        made += count;
+        // A full batch means more is waiting: the same endpoint again before the next.
+        if !full {
+            after = Some(endpoint);
         }
     }
 }
@@ -109,8 +109,9 @@ fn delivery(endpoint_id: Uuid, change: &ChangeRow, event: EventType, now: DateTi
         change_id: change.id,
         event_type: event.as_str().to_owned(),
         payload: payload.to_string(),
-        status: "pending".into(),
+        status: DeliveryStatus::Pending.as_str().into(),
         attempts: 0,
+        claim: None,
         next_attempt_at: Some(now),
         last_attempt_at: None,
         last_response_status: None,
@@ -126,40 +127,57 @@ pub fn message_id(delivery: Uuid) -> String {
     format!("msg_{}", delivery.simple())
 }
 
-/// Sends the deliveries that are due; the number sent (whatever their outcome).
-pub async fn send_due(state: &AppState, client: &reqwest::Client) -> anyhow::Result<usize> {
-    let mut sent = 0;
+/// Sends due deliveries for as long as the process runs: up to `concurrency` at once, each taking a permit, so one
+/// slow endpoint holds only its own requests (at most the attempt timeout each), not everyone's.
+pub async fn send_forever(state: actix_web::web::Data<AppState>, client: reqwest::Client, concurrency: usize) {
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
     loop {
-        let now = state.clock.now();
-        let claimed = {
-            let mut conn = state.conn().await?;
-            db::webhooks::claim_due(&mut conn, now, now + LEASE, SEND_BATCH).await?
-        };
-        if claimed.is_empty() {
-            return Ok(sent);
-        }
-        sent += claimed.len();
-        let mut sending = tokio::task::JoinSet::new();
-        for delivery in claimed {
-            let state = state.clone();
-            let client = client.clone();
-            sending.spawn(async move {
-                let id = delivery.id;
-                if let Err(error) = send_one(&state, &client, delivery).await {
-                    tracing::warn!(delivery.id = %id, error = %error, "a webhook attempt could not be recorded; it will be tried again when its lease ends");
+        let free = permits.available_permits();
+        let claimed = if free == 0 { Ok(Vec::new()) } else { claim(&state, i64::try_from(free).unwrap_or(1)).await };
+        match claimed {
+            Ok(deliveries) if !deliveries.is_empty() => {
+                for delivery in deliveries {
+                    let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                    let (state, client) = (state.clone(), client.clone());
+                    tokio::spawn(async move {
+                        let id = delivery.id;
+                        let started = std::time::Instant::now();
+                        let sent = send_one(&state, &client, delivery).await;
+                        crate::monitoring::job_ran("webhook_sends", started, sent.is_ok());
+                        if let Err(error) = sent {
+                            tracing::warn!(delivery.id = %id, error = %error, "a webhook attempt could not be recorded; it is tried again when its lease ends");
+                        }
+                        drop(permit);
+                    });
                 }
-            });
+            }
+            Ok(_) => tokio::time::sleep(crate::jobs::webhooks::LOOK_EVERY).await,
+            Err(error) => {
+                tracing::warn!(error = %error, "due webhook deliveries could not be claimed; trying again shortly");
+                tokio::time::sleep(crate::jobs::webhooks::LOOK_EVERY).await;
+            }
         }
-        while sending.join_next().await.is_some() {}
     }
+}
+
+async fn claim(state: &AppState, limit: i64) -> anyhow::Result<Vec<DeliveryRow>> {
+    let now = state.clock.now();
+    let mut conn = state.conn().await?;
+    Ok(db::webhooks::claim_due(&mut conn, now, now + LEASE, limit, webhook::MAX_ATTEMPTS).await?)
 }
 
 /// One attempt of one delivery, and what follows from its answer.
 async fn send_one(state: &AppState, client: &reqwest::Client, delivery: DeliveryRow) -> anyhow::Result<()> {
+    let claim = delivery.claim.ok_or_else(|| anyhow::anyhow!("a claimed delivery has its claim"))?;
     let mut conn = state.conn().await?;
     let Some(endpoint) = db::webhooks::find_endpoint(&mut conn, delivery.endpoint_id).await? else {
         return Ok(());
     };
+    if !endpoint.active {
+        // Switched off since the claim: nothing is sent, and the delivery waits for the endpoint to come back.
+        db::webhooks::release(&mut conn, delivery.id, claim, state.clock.now()).await?;
+        return Ok(());
+    }
     drop(conn);
     let result = attempt(state, client, &endpoint, &delivery).await;
     let now = state.clock.now();
@@ -179,15 +197,14 @@ async fn send_one(state: &AppState, client: &reqwest::Client, delivery: Delivery
             Verdict::Delivered => None,
             _ => webhook::retry_delay(delivery.attempts, rand::rng().random_range(-1.0..=1.0), result.retry_after),
         };
+        let status = match (verdict, next) {
+            (Verdict::Delivered, _) => DeliveryStatus::Delivered,
+            (_, Some(_)) => DeliveryStatus::Pending,
+            (_, None) => DeliveryStatus::Failed,
+        };
         let outcome = DeliveryOutcome {
-            status: Some(
-                match (verdict, next) {
-                    (Verdict::Delivered, _) => "delivered",
-                    (_, Some(_)) => "pending",
-                    (_, None) => "failed",
-                }
-                .into(),
-            ),
+            status: Some(status.as_str().into()),
+            claim: Some(None),
             next_attempt_at: Some(next.map(|wait| now + wait)),
             last_attempt_at: Some(Some(now)),
             last_response_status: Some(attempt.response_status),
@@ -195,8 +212,8 @@ async fn send_one(state: &AppState, client: &reqwest::Client, delivery: Delivery
             last_error: Some(attempt.error.clone()),
             delivered_at: Some((verdict == Verdict::Delivered).then_some(now)),
         };
-        if !db::webhooks::record_attempt(conn, &attempt, &outcome).await? {
-            // A redelivery was asked for meanwhile: it starts over, this attempt only goes into the log.
+        if !db::webhooks::record_attempt(conn, claim, &attempt, &outcome).await? {
+            // The claim no longer stands (a redelivery, or a lease that ran out): this attempt only goes into the log.
             return Ok::<_, anyhow::Error>(());
         }
         judge_endpoint(conn, &endpoint, verdict, now).await
@@ -259,7 +276,8 @@ async fn attempt(
                 .get("retry-after")
                 .and_then(|value| value.to_str().ok())
                 .and_then(|text| text.trim().parse::<i64>().ok())
-                .map(Duration::seconds);
+                // Bounded before it becomes a duration: a receiver's number must not overflow one.
+                .map(|seconds| Duration::seconds(seconds.clamp(0, 86_400)));
             let error = (!(200..300).contains(&status)).then(|| format!("the endpoint answered {status}"));
             finished(Some(status), error, retry_after)
         }
@@ -283,7 +301,9 @@ async fn attempt(
     }
 }
 
-/// Keeps the endpoint's failure streak, and switches it off when it answered 410 or has failed for days.
+/// Keeps the endpoint's failing streak, and switches it off when it answered 410 or has failed for days (see
+/// domain::webhook::judge). Each change is a conditional update, so senders racing on one endpoint switch it off, and
+/// tell its admins, once.
 async fn judge_endpoint(
     conn: &mut AsyncPgConnection,
     endpoint: &EndpointRow,
@@ -293,60 +313,38 @@ async fn judge_endpoint(
     let Some(current) = db::webhooks::find_endpoint(conn, endpoint.id).await? else {
         return Ok(());
     };
-    let changes = match verdict {
-        Verdict::Delivered if current.failing_since.is_some() => {
-            EndpointChanges { failing_since: Some(None), ..Default::default() }
-        }
-        Verdict::Delivered => return Ok(()),
-        Verdict::Gone => disabled("gone", now),
-        Verdict::Failed => match current.failing_since {
-            None => EndpointChanges { failing_since: Some(Some(now)), ..Default::default() },
-            Some(since) if now - since >= DISABLE_AFTER_FAILING => disabled("failing", now),
-            Some(_) => return Ok(()),
-        },
+    let reason = match webhook::judge(verdict, current.failing_since, now) {
+        EndpointChange::None => return Ok(()),
+        EndpointChange::StartFailing => return Ok(db::webhooks::start_failing(conn, current.id, now).await?),
+        EndpointChange::Recovered => return Ok(db::webhooks::recovered(conn, current.id).await?),
+        EndpointChange::SwitchOff(reason) => reason,
     };
-    let switched_off = changes.active == Some(false);
-    db::webhooks::update_endpoint(conn, endpoint.id, &changes).await?;
-    if switched_off && current.active {
-        let reason = if verdict == Verdict::Gone {
-            "menjawab 410 Gone (tidak ingin menerima lagi)".to_owned()
-        } else {
-            format!("gagal menerima sejak {}", current.failing_since.unwrap_or(now).format("%Y-%m-%d %H:%M UTC"))
-        };
-        let notice = Notice {
-            kind: "webhook_disabled",
-            message: format!(
-                "Webhook ke {} dinonaktifkan karena {reason}. Periksa penerima, lalu aktifkan kembali; pesan yang \
-                 tertunda akan dikirim ulang.",
-                current.url
-            ),
-            complaint_id: None,
-            disposition_id: None,
-            follow_up_id: None,
-            at: now,
-        };
-        notifications::notify_pemda(conn, current.pemda_id, &["admin"], &notice).await?;
-        db::audit::record(
-            conn,
-            db::audit::NewAuditEvent::new(
-                None,
-                "webhook_endpoint",
-                current.id,
-                "disabled",
-                json!({ "reason": reason }),
-            ),
-        )
-        .await?;
-        tracing::warn!(webhook.id = %current.id, reason = %reason, "a webhook endpoint was switched off");
+    if !db::webhooks::switch_off(conn, current.id, reason, now).await? {
+        return Ok(());
     }
+    let why = if reason == "gone" {
+        "menjawab 410 Gone (tidak ingin menerima lagi)".to_owned()
+    } else {
+        format!("gagal menerima sejak {}", current.failing_since.unwrap_or(now).format("%Y-%m-%d %H:%M UTC"))
+    };
+    let notice = Notice {
+        kind: "webhook_disabled",
+        message: format!(
+            "Webhook ke {} dinonaktifkan karena {why}. Periksa penerima, lalu aktifkan kembali; pesan yang tertunda \
+             akan dikirim ulang.",
+            current.url
+        ),
+        complaint_id: None,
+        disposition_id: None,
+        follow_up_id: None,
+        at: now,
+    };
+    notifications::notify_pemda(conn, current.pemda_id, &["admin"], &notice).await?;
+    db::audit::record(
+        conn,
+        db::audit::NewAuditEvent::new(None, "webhook_endpoint", current.id, "disabled", json!({ "reason": reason })),
+    )
+    .await?;
+    tracing::warn!(webhook.id = %current.id, reason, "a webhook endpoint was switched off");
     Ok(())
-}
-
-fn disabled(reason: &str, now: DateTime<Utc>) -> EndpointChanges {
-    EndpointChanges {
-        active: Some(false),
-        disabled_reason: Some(Some(reason.into())),
-        updated_at: Some(now),
-        ..Default::default()
-    }
 }

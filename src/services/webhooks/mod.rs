@@ -17,7 +17,7 @@ use crate::db;
 use crate::db::webhooks::{AttemptRow, DeliveryRow, EndpointChanges, EndpointRow};
 use crate::domain::api_client::Scope;
 use crate::domain::role::Role;
-use crate::domain::webhook::{EventType, ROTATION_OVERLAP, SECRET_BYTES, encode_secret};
+use crate::domain::webhook::{DeliveryStatus, EventType, ROTATION_OVERLAP, SECRET_BYTES, encode_secret};
 use crate::error::ApiError;
 use crate::sealing::Sealed;
 use crate::services::access;
@@ -45,12 +45,13 @@ impl Manager {
         Ok(Manager { pemda, actor: user.id.0, person: true })
     }
 
-    /// An API client holding `webhooks:manage`: its own Pemda's webhooks.
+    /// An API client holding `webhooks:manage` and `complaints:read` (a subscription carries what the change feed
+    /// does, which needs that scope): its own Pemda's webhooks.
     pub fn client(client: &MachineClient) -> Result<Manager, ApiError> {
-        if !client.has(Scope::WebhooksManage) {
+        if !(client.has(Scope::WebhooksManage) && client.has(Scope::ComplaintsRead)) {
             return Err(ApiError::Forbidden {
                 code: "insufficient_scope",
-                detail: "this needs an API client token with the webhooks:manage scope".into(),
+                detail: "this needs an API client token with the webhooks:manage and complaints:read scopes".into(),
             });
         }
         Ok(Manager { pemda: Some(client.pemda_id.0), actor: client.id, person: false })
@@ -196,12 +197,12 @@ pub async fn update(
     id: Uuid,
     edit: EndpointEdit,
 ) -> Result<EndpointRow, ApiError> {
+    let mut conn = state.conn().await?;
+    managed(&mut conn, manager, id).await?;
     let url = match &edit.url {
         Some(url) => Some(target::check(url, state.settings.webhook_allow_private).await?.to_string()),
         None => None,
     };
-    let mut conn = state.conn().await?;
-    managed(&mut conn, manager, id).await?;
     let now = state.clock.now();
     let reactivated = edit.active == Some(true);
     let changes = EndpointChanges {
@@ -254,7 +255,7 @@ pub async fn rotate_secret(state: &AppState, manager: &Manager, id: Uuid) -> Res
 /// Which deliveries to list.
 #[derive(Debug, Clone)]
 pub struct DeliveryQuery {
-    pub status: Option<String>,
+    pub status: Option<DeliveryStatus>,
     pub before: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
 }
@@ -268,7 +269,8 @@ pub async fn deliveries(
 ) -> Result<Vec<DeliveryRow>, ApiError> {
     let mut conn = state.conn().await?;
     managed(&mut conn, manager, id).await?;
-    Ok(db::webhooks::list_deliveries(&mut conn, id, query.status.as_deref(), query.before, query.limit).await?)
+    let status = query.status.map(DeliveryStatus::as_str);
+    Ok(db::webhooks::list_deliveries(&mut conn, id, status, query.before, query.limit).await?)
 }
 
 /// One delivery with every attempt.

@@ -73,15 +73,20 @@ impl Resolve for PublicOnly {
     }
 }
 
+/// Installs the process's TLS crypto provider (ring; see Cargo.toml) once. Every HTTPS client in the process needs
+/// it, whichever builds first: reqwest panics when it finds none.
+pub fn install_crypto_provider() {
+    static PROVIDER: Once = Once::new();
+    PROVIDER.call_once(|| {
+        // Another install that raced this one leaves a provider in place all the same.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// The client webhooks are sent with: no redirects followed (a 3xx is a failure: the URL should be updated), no proxy
 /// from the environment, the attempt timeout, and the public-only resolver unless private targets are allowed.
 pub fn client(allow_private: bool) -> anyhow::Result<reqwest::Client> {
-    static PROVIDER: Once = Once::new();
-    // One TLS crypto provider for the process (ring; see Cargo.toml). Installing twice is harmless, so the result of
-    // a racing install elsewhere is ignored.
-    PROVIDER.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+    install_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()

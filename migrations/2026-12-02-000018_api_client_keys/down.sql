@@ -1,0 +1,2 @@
+DROP INDEX api_clients_previous_secret_hash;
+DROP INDEX api_clients_secret_hash;
