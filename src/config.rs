@@ -97,6 +97,13 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// Whether webhooks may go to loopback, private and link-local addresses, and over plain HTTP (development).
     pub webhook_allow_private: bool,
+    /// The SMTP server e-mail goes through (`smtps://user:pass@host:465`, `smtp://host:587?tls=required`); `None`
+    /// writes messages to files in the data folder instead.
+    pub smtp_url: Option<Secret>,
+    /// The sender of e-mail.
+    pub mail_from: String,
+    /// The public front end's address, for links in e-mail (`…/lacak/{tracking code}`).
+    pub public_web_url: Option<String>,
 }
 
 impl Settings {
@@ -158,6 +165,9 @@ impl Settings {
             realisation_grace_days: number(&var, "PENGADUAN_REALISATION_GRACE_DAYS", 30)?,
             metrics_bind: var("PENGADUAN_METRICS_BIND").filter(|bind| !bind.trim().is_empty()),
             webhook_allow_private: boolean(&var, "PENGADUAN_WEBHOOK_ALLOW_PRIVATE", false)?,
+            smtp_url: secret_var(&lookup, "PENGADUAN_SMTP_URL")?,
+            mail_from: var("PENGADUAN_MAIL_FROM").unwrap_or_else(|| "Pengaduan <pengaduan@localhost>".into()),
+            public_web_url: var("PENGADUAN_PUBLIC_WEB_URL").filter(|url| !url.trim().is_empty()),
         })
     }
 

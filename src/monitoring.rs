@@ -70,6 +70,12 @@ pub fn job_ran(job: &'static str, started: Instant, succeeded: bool) {
     }
 }
 
+/// Counts an e-mail sending attempt by its outcome.
+pub fn mail_attempted(sent: bool) {
+    let outcome = if sent { "sent" } else { "failed" };
+    metrics::counter!("mail_attempts_total", "outcome" => outcome).increment(1);
+}
+
 /// Counts a webhook attempt by its outcome.
 pub fn webhook_attempted(delivered: bool) {
     let outcome = if delivered { "delivered" } else { "failed" };
@@ -92,6 +98,9 @@ pub async fn render(state: &AppState) -> String {
         Ok(mut conn) => {
             if let Ok(backlog) = crate::db::exports::backlog(&mut conn).await {
                 metrics::gauge!("export_backlog").set(backlog as f64);
+            }
+            if let Ok(backlog) = crate::db::mail::backlog(&mut conn).await {
+                metrics::gauge!("mail_outbox_backlog").set(backlog as f64);
             }
             if let Ok(backlog) = crate::db::webhooks::backlog(&mut conn).await {
                 metrics::gauge!("webhook_backlog").set(backlog as f64);

@@ -11,6 +11,7 @@ use super::validation::FieldErrors;
 use crate::api::extract::Json;
 use crate::auth::AuthUser;
 use crate::db;
+use crate::domain::mail::MailMode;
 use crate::domain::user::NewPassword;
 use crate::error::{ApiError, Problem};
 use crate::services;
@@ -79,4 +80,47 @@ pub async fn change_my_password(
     let mut conn = state.conn().await?;
     services::auth::change_password(&mut conn, &state.sessions, &user, body.current_password, new_password).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// How your notifications reach your e-mail.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mode": "daily"}))]
+pub struct EmailNotifications {
+    /// `immediate` (one e-mail per notification; the default), `daily` (one digest a day at 07:00 local time, of
+    /// the notifications since the last) or `off`.
+    pub mode: MailMode,
+}
+
+/// Read how your notifications reach your e-mail.
+///
+/// Any signed-in user.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Your choice", body = EmailNotifications))
+)]
+#[get("/me/email-notifications")]
+pub async fn get_my_email_notifications(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let mode = services::mail::mode_of(&state, user.id.0).await?;
+    Ok(HttpResponse::Ok().json(EmailNotifications { mode }))
+}
+
+/// Choose how your notifications reach your e-mail.
+///
+/// Any signed-in user, for their own account. Notifications stay in the application whatever the choice.
+#[utoipa::path(
+    tag = "me",
+    request_body = EmailNotifications,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Saved", body = EmailNotifications))
+)]
+#[put("/me/email-notifications")]
+pub async fn set_my_email_notifications(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: Json<EmailNotifications>,
+) -> Result<HttpResponse, ApiError> {
+    services::mail::set_mode(&state, user.id.0, body.mode).await?;
+    Ok(HttpResponse::Ok().json(EmailNotifications { mode: body.mode }))
 }

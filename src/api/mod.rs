@@ -45,6 +45,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(auth::logout)
             .service(me::get_me)
             .service(me::change_my_password)
+            .service(me::get_my_email_notifications)
+            .service(me::set_my_email_notifications)
             .service(units::list_units)
             .service(units::create_unit)
             .service(units::get_unit)

@@ -14,6 +14,7 @@ pub mod dispositions;
 pub mod exports;
 pub mod idempotency;
 pub mod local;
+pub mod mail;
 pub mod migrations;
 pub mod open311;
 pub mod page;

@@ -369,6 +369,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_outbox (id) {
+        id -> Uuid,
+        kind -> Text,
+        recipient_user -> Nullable<Uuid>,
+        recipient_sealed -> Nullable<Bytea>,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Int4,
+        claim -> Nullable<Uuid>,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    mail_preferences (user_id) {
+        user_id -> Uuid,
+        mode -> Text,
+        last_digest_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -584,6 +611,7 @@ diesel::joinable!(escalations -> dispositions (disposition_id));
 diesel::joinable!(follow_ups -> complaints (complaint_id));
 diesel::joinable!(follow_ups -> dispositions (disposition_id));
 diesel::joinable!(holidays -> units (pemda_id));
+diesel::joinable!(mail_preferences -> users (user_id));
 diesel::joinable!(notifications -> complaints (complaint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
@@ -625,6 +653,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     holidays,
     idempotency_keys,
     login_attempts,
+    mail_outbox,
+    mail_preferences,
     notifications,
     rate_limit_windows,
     ranking_weights,

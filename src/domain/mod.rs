@@ -55,6 +55,7 @@ pub mod disposition;
 pub mod export;
 pub mod holidays;
 pub mod ids;
+pub mod mail;
 pub mod open311;
 pub mod rate_limit;
 pub mod report;

@@ -27,6 +27,8 @@ pub struct HousekeepingReport {
     pub export_files: usize,
     /// Webhook deliveries (delivered or failed) removed with their attempts.
     pub webhook_deliveries: usize,
+    /// E-mail messages (sent or failed) removed from the outbox.
+    pub mail_messages: usize,
 }
 
 /// One run; `None` when another instance holds the lock.
@@ -47,6 +49,7 @@ pub async fn run(state: &AppState) -> anyhow::Result<Option<HousekeepingReport>>
             rate_limit_records = report.rate_limit_records,
             export_files = report.export_files,
             webhook_deliveries = report.webhook_deliveries,
+            mail_messages = report.mail_messages,
             "housekeeping removed expired records"
         );
     }
@@ -89,5 +92,6 @@ async fn sweep(state: &AppState, conn: &mut AsyncPgConnection) -> anyhow::Result
     }
     report.webhook_deliveries =
         db::webhooks::purge_finished(conn, now - crate::domain::webhook::DELIVERY_LOG_KEPT).await?;
+    report.mail_messages = db::mail::purge_finished(conn, now - crate::domain::webhook::DELIVERY_LOG_KEPT).await?;
     Ok(report)
 }

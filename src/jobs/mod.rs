@@ -6,6 +6,7 @@
 pub mod deadlines;
 pub mod exports;
 pub mod housekeeping;
+pub mod mail;
 pub mod webhooks;
 
 use std::time::Duration;
@@ -19,6 +20,7 @@ use crate::state::AppState;
 pub fn spawn(state: web::Data<AppState>, interval: Duration) {
     exports::spawn_worker(state.clone(), interval);
     webhooks::spawn_worker(state.clone());
+    mail::spawn_worker(state.clone());
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -29,6 +31,12 @@ pub fn spawn(state: web::Data<AppState>, interval: Duration) {
             crate::monitoring::job_ran("deadlines", started, ran.is_ok());
             if let Err(error) = ran {
                 tracing::warn!(error = %error, "the deadline job failed; it will run again at the next tick");
+            }
+            let started = std::time::Instant::now();
+            let ran = crate::services::mail::send_digests(&state).await;
+            crate::monitoring::job_ran("mail_digests", started, ran.is_ok());
+            if let Err(error) = ran {
+                tracing::warn!(error = %error, "the daily digests failed; they will be tried at the next tick");
             }
             let started = std::time::Instant::now();
             let ran = housekeeping::run(&state).await;

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod changes;
 pub mod complaints;
 pub mod dispositions;
+pub mod mail;
 pub mod notifications;
 pub mod open311;
 pub mod pemda;

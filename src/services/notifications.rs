@@ -60,7 +60,9 @@ pub(crate) async fn notify_users(
             read_at: None,
         })
         .collect();
-    Ok(db::dispositions::notify(conn, &rows).await?)
+    db::dispositions::notify(conn, &rows).await?;
+    // Their e-mail, in the same transaction: sent if and only if the notification exists.
+    crate::services::mail::notify_staff(conn, users, notice).await
 }
 
 /// Notifies holders of `roles` anywhere in the Pemda (admins sit in Diskominfo, not on the Pemda unit itself).

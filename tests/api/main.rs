@@ -15,6 +15,7 @@ mod exports;
 mod health;
 mod helpers;
 mod idempotency;
+mod mail;
 mod metrics;
 mod migrations;
 mod open311;

@@ -461,7 +461,9 @@ async fn the_complaint_export_streams_every_step_and_no_reporter() {
         line.split(',').nth(index).unwrap().to_owned()
     };
     let a = lines[1];
-    assert_eq!(field(a, "received_at"), "2026-11-02T08:00:00+07:00");
+    // The clock was set to 08:00 and keeps running while the dataset is built: the seconds depend on the machine.
+    let received = field(a, "received_at");
+    assert!(received.starts_with("2026-11-02T08:0") && received.ends_with("+07:00"), "{received}");
     assert_eq!(field(a, "status"), "finished");
     assert_eq!(
         [field(a, "verified_on_time"), field(a, "first_response_on_time"), field(a, "resolved_on_time")],
