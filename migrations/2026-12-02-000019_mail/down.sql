@@ -1,3 +1,4 @@
+DROP INDEX changes_order;
 DROP INDEX changes_entity;
 DROP TABLE mail_feed_cursor;
 DROP TABLE mail_outbox;

@@ -37,5 +37,6 @@ CREATE TABLE mail_feed_cursor (
 );
 INSERT INTO mail_feed_cursor (txid, row_id) VALUES (pg_snapshot_xmin(pg_current_snapshot())::text::bigint, 0);
 
--- A change's previous state, to tell a status change from another update.
+-- A change's previous state, to tell a status change from another update; and the feed read across every Pemda.
 CREATE INDEX changes_entity ON changes (entity_id, txid, id);
+CREATE INDEX changes_order ON changes (txid, id);

@@ -48,9 +48,10 @@ fn answer(format: Option<Format>, result: Result<(&'static str, Value), Open311E
                 Open311Error::Service(error) => {
                     let status = actix_web::ResponseError::status_code(&error);
                     if status.is_server_error() {
-                        tracing::error!(error = %error, "an Open311 call failed");
+                        tracing::error!(error = ?error, "an Open311 call failed");
                     }
-                    (status, error.to_string())
+                    // The problem's detail: what a caller may read, never the database's own message.
+                    (status, error.problem().detail)
                 }
             };
             let errors = json!([{ "code": status.as_u16(), "description": description }]);
@@ -99,7 +100,11 @@ fn element(writer: &mut Writer<Vec<u8>>, name: &str, value: &Value) -> std::io::
                 element(writer, field, &fields[field])?;
             }
         }
-        Value::String(text) => writer.write_event(Event::Text(BytesText::new(text)))?,
+        Value::String(text) => {
+            // XML 1.0 has no way to write most control characters, escaped or not: leave them out.
+            let legal: String = text.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).collect();
+            writer.write_event(Event::Text(BytesText::new(&legal)))?
+        }
         other => writer.write_event(Event::Text(BytesText::new(&other.to_string())))?,
     }
     writer.write_event(Event::End(BytesEnd::new(name)))
@@ -266,11 +271,11 @@ fn request_value(request: &Request) -> Value {
         "requested_datetime": open311::format_datetime(row.created_at),
         "updated_datetime": open311::format_datetime(updated),
         "expected_datetime": open311::format_datetime(row.resolve_by),
-        "address": row.location,
+        "address": if row.verified_at.is_some() { row.location.clone() } else { None },
         "address_id": Value::Null,
         "zipcode": Value::Null,
-        "lat": row.latitude,
-        "long": row.longitude,
+        "lat": row.latitude.map(open311::public_coordinate),
+        "long": row.longitude.map(open311::public_coordinate),
         "media_url": Value::Null,
     })
 }
@@ -370,10 +375,12 @@ async fn create_request(req: HttpRequest, state: web::Data<AppState>, body: web:
             phone: form.phone,
             media_url: form.media_url,
         };
-        let row = services::open311::file(&state, &mut conn, &pemda, filing).await?;
+        let (row, secret) = services::open311::file(&state, &mut conn, &pemda, filing).await?;
+        // Open311 has no field for the reporter secret; the notice is what the client shows the reporter, once.
         let notice = format!(
             "Laporan diterima dengan kode {}. Ikuti perkembangannya dengan kode ini; laporan diverifikasi dalam \
-             batas waktu standar layanan.",
+             batas waktu standar layanan. Kunci pelapor (simpan, diperlukan untuk melengkapi atau menanggapi \
+             laporan): {secret}",
             row.tracking_code
         );
         Ok((

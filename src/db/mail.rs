@@ -64,7 +64,15 @@ pub async fn set_mode(conn: &mut AsyncPgConnection, user: Uuid, mode: &str, now:
         ))
         .on_conflict(mail_preferences::user_id)
         .do_update()
-        .set((mail_preferences::mode.eq(mode), mail_preferences::updated_at.eq(now)))
+        .set((
+            mail_preferences::mode.eq(mode),
+            // Coming (back) to the digest starts it from now too: what was mailed one by one is not listed again.
+            mail_preferences::last_digest_at.eq(diesel::dsl::sql::<Nullable<Timestamptz>>(
+                "CASE WHEN mail_preferences.mode <> 'daily' THEN excluded.last_digest_at \
+                 ELSE mail_preferences.last_digest_at END",
+            )),
+            mail_preferences::updated_at.eq(now),
+        ))
         .execute(conn)
         .await
         .map(drop)

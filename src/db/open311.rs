@@ -20,9 +20,13 @@ pub struct RequestSearch {
     pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Only these complaint statuses.
     pub statuses: Option<Vec<String>>,
+    /// Also complaints not verified yet (one request read by its code, as on the tracking page).
+    pub unverified_too: bool,
 }
 
-/// Public requests of a Pemda matching `search`, newest first, at most `limit`.
+/// Public requests of a Pemda matching `search`, newest first, at most `limit`. A search lists verified complaints
+/// only: until the admin has verified a report, it may yet become confidential or a supervision complaint, or be
+/// spam, so it is not handed out in bulk (its reporter follows it by its code, as on the tracking page).
 pub async fn requests(
     conn: &mut AsyncPgConnection,
     pemda_id: Uuid,
@@ -37,6 +41,9 @@ pub async fn requests(
         .order((complaints::created_at.desc(), complaints::id.desc()))
         .limit(limit)
         .into_boxed();
+    if !search.unverified_too {
+        query = query.filter(complaints::verified_at.is_not_null());
+    }
     if let Some(codes) = &search.tracking_codes {
         return query.filter(complaints::tracking_code.eq_any(codes.clone())).load(conn).await;
     }

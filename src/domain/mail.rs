@@ -43,6 +43,15 @@ impl ReporterEvent {
     }
 }
 
+/// Whether a change to `status` may make a reporter event, before its previous status is known (saves looking it
+/// up for every other change).
+pub fn may_concern_reporter(entity: EntityType, status: &str) -> bool {
+    matches!(
+        (entity, status),
+        (EntityType::Complaint, "verified" | "postponed" | "finished") | (EntityType::FollowUp, "approved")
+    )
+}
+
 /// The reporter event a change makes, if any: a complaint entering `verified`, `postponed` or `finished`, or a
 /// follow-up becoming `approved` (a public answer published). `previous` is the entity's status before the change;
 /// an update that leaves the status as it was (a version bump) makes none.
@@ -51,7 +60,11 @@ pub fn reporter_event(entity: EntityType, status: &str, previous: Option<&str>) 
         return None;
     }
     match (entity, status) {
-        (EntityType::Complaint, "verified") => Some(ReporterEvent::Verified),
+        // Only the first verification: a report that comes back to `verified` (every OPD returned it) was verified
+        // already, and the reporter was told.
+        (EntityType::Complaint, "verified") if matches!(previous, None | Some("submitted" | "postponed")) => {
+            Some(ReporterEvent::Verified)
+        }
         (EntityType::Complaint, "postponed") => Some(ReporterEvent::MoreInformationRequested),
         (EntityType::Complaint, "finished") => Some(ReporterEvent::Finished),
         (EntityType::FollowUp, "approved") => Some(ReporterEvent::AnswerPublished),
@@ -148,6 +161,8 @@ mod tests {
         use EntityType::{Complaint, Disposition, FollowUp};
         assert_eq!(reporter_event(Complaint, "verified", Some("submitted")), Some(ReporterEvent::Verified));
         assert_eq!(reporter_event(Complaint, "verified", Some("verified")), None, "a version bump");
+        assert_eq!(reporter_event(Complaint, "verified", Some("disposed")), None, "every OPD returned it");
+        assert_eq!(reporter_event(Complaint, "verified", Some("postponed")), Some(ReporterEvent::Verified));
         assert_eq!(reporter_event(Complaint, "postponed", None), Some(ReporterEvent::MoreInformationRequested));
         assert_eq!(reporter_event(Complaint, "finished", Some("awaiting_reporter")), Some(ReporterEvent::Finished));
         assert_eq!(reporter_event(Complaint, "disposed", Some("verified")), None, "internal steps are not mailed");

@@ -136,6 +136,12 @@ pub fn search_window(
     Ok((start, end))
 }
 
+/// A coordinate as published: to three decimals (about 100 m), enough to find the pothole and too coarse to point
+/// at the reporter's house.
+pub fn public_coordinate(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
 /// A request's title, from its service and description: the first line, cut at a word to fit `max` characters.
 pub fn title_of(service_name: &str, description: &str, max: usize) -> String {
     let first_line = description.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or(service_name);
@@ -187,6 +193,13 @@ mod tests {
         assert_eq!(search_window(None, Some(old), now), Ok((old - SEARCH_WINDOW, old)));
         assert_eq!(search_window(Some(now), Some(old), now), Err(WindowError::Reversed));
         assert_eq!(search_window(Some(old), Some(now), now), Err(WindowError::TooLong));
+    }
+
+    #[test]
+    fn coordinates_are_published_to_about_a_hundred_metres() {
+        assert_eq!(public_coordinate(0.031_249), 0.031);
+        assert_eq!(public_coordinate(110.954_1), 110.954);
+        assert_eq!(public_coordinate(-7.000_6), -7.001);
     }
 
     #[test]

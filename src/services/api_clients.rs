@@ -324,17 +324,20 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<MachineClient
 /// The machine client whose secret is `key` (Open311's `api_key`, which is one string where OAuth has two): its
 /// current secret, or the previous one within the rotation overlap; usable now, its rate limit spent. `None` for a
 /// key no usable client has.
-pub async fn authenticate_key(state: &AppState, key: &str) -> Result<Option<MachineClient>, ApiError> {
+pub async fn authenticate_key(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    key: &str,
+) -> Result<Option<MachineClient>, ApiError> {
     let hash = hash_secret(key);
-    let mut conn = state.conn().await?;
-    let Some(row) = db::api_clients::find_by_secret_hash(&mut conn, &hash).await? else {
+    let Some(row) = db::api_clients::find_by_secret_hash(conn, &hash).await? else {
         return Ok(None);
     };
     let previous = row.previous_secret_hash.as_deref().zip(row.previous_secret_valid_until);
     if !secret_accepted(&hash, &row.secret_hash, previous, state.clock.now()) {
         return Ok(None);
     }
-    match admit(state, &mut conn, row, None).await {
+    match admit(state, conn, row, None).await {
         Ok(client) => Ok(Some(client)),
         Err(ApiError::Unauthorized { .. }) => Ok(None),
         Err(other) => Err(other),

@@ -23,8 +23,11 @@ use crate::sealing::Sealed;
 use crate::services::notifications::Notice;
 use crate::state::AppState;
 
-/// How long a claimed message is left to its sender.
-const LEASE: Duration = Duration::minutes(2);
+/// Messages one sender claims at a time.
+const SEND_BATCH: i64 = 10;
+/// How long claimed messages are left to their sender: the whole batch, each at the transport's 30-second timeout
+/// for every step of its SMTP conversation.
+const LEASE: Duration = Duration::minutes(30);
 /// Changes read per pass of the reporter mails.
 const FEED_BATCH: i64 = 500;
 
@@ -35,7 +38,9 @@ fn message(
     values: &[(&str, &str)],
     now: DateTime<Utc>,
 ) -> OutboxRow {
-    let (subject, body) = Template::of(kind).map(|template| template.render(values)).unwrap_or_default();
+    let (subject, body) = Template::of(kind)
+        .map(|template| template.render(values))
+        .unwrap_or_else(|| ("Pengaduan".into(), String::new()));
     OutboxRow {
         id: Uuid::now_v7(),
         kind: kind.to_owned(),
@@ -107,10 +112,18 @@ pub async fn fan_out_reporter_mail(state: &AppState) -> anyhow::Result<usize> {
         let mut rows = Vec::new();
         for change in &changes {
             let Ok(entity) = change.entity_type.parse::<EntityType>() else { continue };
+            if !mail::may_concern_reporter(entity, &change.status) {
+                continue;
+            }
             let previous = db::mail::previous_status(conn, change.entity_id, change.txid, change.id).await?;
             let Some(event) = mail::reporter_event(entity, &change.status, previous.as_deref()) else { continue };
-            if let Some(row) = reporter_message(state, conn, entity, change.entity_id, event, now).await? {
-                rows.push(row);
+            // One change that cannot be mailed (its reporter record does not open, say) must not hold up the rest.
+            match reporter_message(state, conn, entity, change.entity_id, event, now).await {
+                Ok(Some(row)) => rows.push(row),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(change.id = change.id, error = %error, "a reporter mail could not be prepared; skipped");
+                }
             }
         }
         db::mail::enqueue(conn, &rows).await?;
@@ -176,7 +189,8 @@ async fn reporter_message(
 
 /// Queues the daily digests that are due; how many.
 pub async fn send_digests(state: &AppState) -> anyhow::Result<usize> {
-    let now = state.clock.now();
+    // Up to a minute ago: a notification stamped just before now may still be committing, and would be missed.
+    let now = state.clock.now() - Duration::minutes(1);
     let due = mail::last_digest_time(now, state.settings.timezone);
     let mut conn = state.conn().await?;
     conn.transaction(async |conn| {
@@ -237,29 +251,53 @@ impl Mailer {
         }
     }
 
-    async fn deliver(&self, id: Uuid, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+    async fn deliver(&self, id: Uuid, to: &str, subject: &str, body: &str) -> Result<(), SendError> {
         let from = match self {
             Mailer::Smtp { from, .. } | Mailer::Folder { from, .. } => from.clone(),
         };
         let message = Message::builder()
             .from(from)
-            .to(to.parse::<Mailbox>().map_err(|error| anyhow::anyhow!("not an address: {error}"))?)
+            .to(to.parse::<Mailbox>().map_err(|_| SendError::permanent("the recipient is not an e-mail address"))?)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
-            .body(body.to_owned())?;
+            .body(body.to_owned())
+            .map_err(|_| SendError::permanent("the message could not be built"))?;
         match self {
-            Mailer::Smtp { transport, .. } => {
-                transport.send(message).await?;
-            }
+            Mailer::Smtp { transport, .. } => transport.send(message).await.map(drop).map_err(|error| {
+                // The server's own text often quotes the recipient's address: only its code is kept and logged.
+                let code = error.status().map(|code| code.to_string()).unwrap_or_else(|| "no reply".into());
+                let what = if error.is_permanent() { "refused" } else { "failed" };
+                SendError {
+                    message: format!("the SMTP server {what} the message ({code})"),
+                    permanent: error.is_permanent(),
+                }
+            }),
             Mailer::Folder { folder, .. } => {
-                tokio::fs::create_dir_all(folder).await?;
-                let path = folder.join(format!("{id}.eml"));
-                let partial = folder.join(format!("{id}.eml.part"));
-                tokio::fs::write(&partial, message.formatted()).await?;
-                tokio::fs::rename(&partial, &path).await?;
+                let write = async {
+                    tokio::fs::create_dir_all(folder).await?;
+                    let path = folder.join(format!("{id}.eml"));
+                    let partial = folder.join(format!("{id}.eml.part"));
+                    tokio::fs::write(&partial, message.formatted()).await?;
+                    tokio::fs::rename(&partial, &path).await
+                };
+                write
+                    .await
+                    .map_err(|error| SendError { message: format!("the mail folder: {error}"), permanent: false })
             }
         }
-        Ok(())
+    }
+}
+
+/// Why a message was not sent, in words that carry no address.
+struct SendError {
+    message: String,
+    /// Whether trying again cannot help (a refused recipient).
+    permanent: bool,
+}
+
+impl SendError {
+    fn permanent(message: &str) -> SendError {
+        SendError { message: message.into(), permanent: true }
     }
 }
 
@@ -270,7 +308,7 @@ pub async fn send_due(state: &AppState, mailer: &Mailer) -> anyhow::Result<usize
         let now = state.clock.now();
         let claimed = {
             let mut conn = state.conn().await?;
-            db::mail::claim_due(&mut conn, now, now + LEASE, 10, mail::MAX_ATTEMPTS).await?
+            db::mail::claim_due(&mut conn, now, now + LEASE, SEND_BATCH, mail::MAX_ATTEMPTS).await?
         };
         if claimed.is_empty() {
             return Ok(tried);
@@ -280,12 +318,15 @@ pub async fn send_due(state: &AppState, mailer: &Mailer) -> anyhow::Result<usize
             let claim = row.claim.ok_or_else(|| anyhow::anyhow!("a claimed message has its claim"))?;
             let sent = match recipient(state, &row).await {
                 Ok(Some(to)) => mailer.deliver(row.id, &to, &row.subject, &row.body).await,
-                Ok(None) => Err(anyhow::anyhow!("the recipient's account is no longer active")),
-                Err(error) => Err(error),
+                Ok(None) => Err(SendError::permanent("the recipient's account is no longer active")),
+                Err(error) => {
+                    Err(SendError { message: format!("the recipient could not be read: {error}"), permanent: true })
+                }
             };
             let now = state.clock.now();
-            let error = sent.as_ref().err().map(|error| error.to_string().chars().take(500).collect::<String>());
-            let next = error.as_ref().and_then(|_| mail::retry_delay(row.attempts)).map(|wait| now + wait);
+            let error = sent.as_ref().err().map(|error| error.message.chars().take(500).collect::<String>());
+            let retry = sent.as_ref().err().is_some_and(|error| !error.permanent);
+            let next = if retry { mail::retry_delay(row.attempts).map(|wait| now + wait) } else { None };
             let mut conn = state.conn().await?;
             db::mail::record(&mut conn, row.id, claim, error.as_deref(), next, now).await?;
             crate::monitoring::mail_attempted(error.is_none());

@@ -178,7 +178,8 @@ pub async fn search(
 
 /// One public request by its tracking code.
 pub async fn request(conn: &mut AsyncPgConnection, pemda: &UnitRow, code: &str) -> Result<Request, Open311Error> {
-    let search = RequestSearch { tracking_codes: Some(vec![code.to_owned()]), ..Default::default() };
+    let search =
+        RequestSearch { tracking_codes: Some(vec![code.to_owned()]), unverified_too: true, ..Default::default() };
     let rows = db::open311::requests(conn, pemda.id, &search, 1).await?;
     let categories = services(conn, pemda).await?;
     described(conn, rows, &categories)
@@ -237,34 +238,51 @@ pub struct Filing {
     pub media_url: Option<String>,
 }
 
-/// Files a public report from an Open311 client; its tracking code is the `service_request_id`.
+/// A form field: trimmed, `None` when empty; refused when longer than `max` characters or holding control
+/// characters (line breaks and tabs allowed where `lines` says so), as the JSON intake refuses them.
+fn field(value: &Option<String>, name: &str, max: usize, lines: bool) -> Result<Option<String>, Open311Error> {
+    let Some(text) = value.as_deref().map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().any(|c| c.is_control() && !(lines && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err(Open311Error::BadRequest(format!("{name} holds control characters")));
+    }
+    if text.chars().count() > max {
+        return Err(Open311Error::BadRequest(format!("{name} is at most {max} characters")));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Files a public report from an Open311 client; its tracking code is the `service_request_id`, with the reporter
+/// secret for the client to hand to the reporter.
 pub async fn file(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     pemda: &UnitRow,
     filing: Filing,
-) -> Result<ComplaintRow, Open311Error> {
-    let key = filing.api_key.as_deref().map(str::trim).filter(|key| !key.is_empty());
+) -> Result<(ComplaintRow, String), Open311Error> {
     let invalid_key = || Open311Error::Forbidden("a missing or invalid api_key".into());
-    let client = crate::services::api_clients::authenticate_key(state, key.ok_or_else(invalid_key)?)
-        .await?
-        .ok_or_else(invalid_key)?;
+    let key = field(&filing.api_key, "api_key", 200, false).map_err(|_| invalid_key())?.ok_or_else(invalid_key)?;
+    let client = crate::services::api_clients::authenticate_key(state, conn, &key).await?.ok_or_else(invalid_key)?;
     let channel = crate::services::complaints::require_client_writes(&client).map_err(|_| {
         Open311Error::Forbidden("this api_key may not file requests (it lacks complaints:write)".into())
     })?;
     if client.pemda_id.0 != pemda.id {
         return Err(Open311Error::Forbidden("this api_key belongs to another jurisdiction".into()));
     }
-    let text = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-    let code = text(&filing.service_code).ok_or_else(|| Open311Error::BadRequest("service_code is required".into()))?;
+    let code = field(&filing.service_code, "service_code", 100, false)?
+        .ok_or_else(|| Open311Error::BadRequest("service_code is required".into()))?;
     let service = service(conn, pemda, &code).await?;
-    let coordinate = |name: &str, value: Option<String>| -> Result<Option<f64>, Open311Error> {
-        value
+    let coordinate = |name: &str, value: &Option<String>| -> Result<Option<f64>, Open311Error> {
+        field(value, name, 40, false)?
             .map(|v| v.parse::<f64>().map_err(|_| Open311Error::BadRequest(format!("{name} is a decimal number"))))
             .transpose()
     };
-    let (lat, long) = (coordinate("lat", text(&filing.lat))?, coordinate("long", text(&filing.long))?);
-    let address = text(&filing.address_string).or_else(|| text(&filing.address_id));
+    let (lat, long) = (coordinate("lat", &filing.lat)?, coordinate("long", &filing.long)?);
+    let address = match field(&filing.address_string, "address_string", 500, false)? {
+        Some(address) => Some(address),
+        None => field(&filing.address_id, "address_id", 500, false)?,
+    };
     let coordinates = match (lat, long) {
         (Some(lat), Some(long)) => crate::domain::complaint::check_coordinates(Some(lat), Some(long))
             .map_err(|error| Open311Error::BadRequest(error.to_string()))?,
@@ -274,25 +292,24 @@ pub async fn file(
         }
         _ => return Err(Open311Error::BadRequest("lat and long go together".into())),
     };
-    let description =
-        text(&filing.description).ok_or_else(|| Open311Error::BadRequest("description is required".into()))?;
-    if description.chars().count() > open311::DESCRIPTION_MAX_CHARS {
-        return Err(Open311Error::BadRequest("description is at most 4000 characters".into()));
-    }
+    let description = field(&filing.description, "description", open311::DESCRIPTION_MAX_CHARS, true)?
+        .ok_or_else(|| Open311Error::BadRequest("description is required".into()))?;
     let mut body = description.clone();
-    if let Some(media) = text(&filing.media_url) {
-        if !(media.starts_with("https://") || media.starts_with("http://")) || media.len() > 2000 {
+    if let Some(media) = field(&filing.media_url, "media_url", 2000, false)? {
+        if !(media.starts_with("https://") || media.starts_with("http://")) {
             return Err(Open311Error::BadRequest("media_url is an http or https link".into()));
         }
         // Kept as a link for staff to open: the service never fetches it (it could point anywhere).
         body = format!("{body}\n\nMedia: {media}").chars().take(4000).collect();
     }
-    let name = [text(&filing.first_name), text(&filing.last_name)].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    let email = text(&filing.email)
+    let names =
+        [field(&filing.first_name, "first_name", 100, false)?, field(&filing.last_name, "last_name", 100, false)?];
+    let name = names.into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let email = field(&filing.email, "email", 254, false)?
         .map(|email| crate::domain::user::Email::parse(&email).map(|email| email.as_str().to_owned()))
         .transpose()
         .map_err(|_| Open311Error::BadRequest("email is not an e-mail address".into()))?;
-    let phone = text(&filing.phone)
+    let phone = field(&filing.phone, "phone", 30, false)?
         .map(|phone| crate::domain::user::parse_phone(&phone))
         .transpose()
         .map_err(|_| Open311Error::BadRequest("phone is 8 to 15 digits, optionally after '+'".into()))?;
@@ -309,7 +326,7 @@ pub async fn file(
         incident_date: now.with_timezone(&state.settings.timezone).date_naive(),
         service_date: None,
         region_id: None,
-        location: address.map(|address| address.chars().take(500).collect()),
+        location: address,
         coordinates,
         anonymous: false,
         confidential: false,
@@ -318,9 +335,9 @@ pub async fn file(
         attachment_ids: Vec::new(),
         api_client: Some(client.id),
     };
-    let render = |_: &ComplaintRow, _: &str| Ok(serde_json::Value::Null);
+    let render = |_: &ComplaintRow, secret: &str| Ok(serde_json::Value::String(secret.to_owned()));
     match crate::services::complaints::intake(state, conn, None, pemda, complaint, None, render).await? {
-        IntakeOutcome::Created { row, .. } => Ok(*row),
+        IntakeOutcome::Created { row, body } => Ok((*row, body.as_str().unwrap_or_default().to_owned())),
         IntakeOutcome::Replayed { .. } => Err(Open311Error::Service(ApiError::Internal(anyhow::anyhow!(
             "an Open311 filing carries no idempotency key, so nothing can be replayed"
         )))),

@@ -231,6 +231,8 @@ async fn reporters_and_staff_get_what_concerns_them_over_smtp() {
 async fn a_daily_digest_gathers_the_days_notifications_once() {
     let sink = SmtpSink::start().await;
     let app = app_with_smtp(&sink).await;
+    // The periodic jobs also queue digests; their next turn must not come in the middle of this test.
+    assert!(app.state.settings.job_interval >= std::time::Duration::from_secs(60));
     let admin = app.user(Role::Admin, "SKD-DISKOMINFO").await;
     let operator = app.user(Role::OpdOperator, "SKD-PUPR").await;
     set_mode(&app, &operator, "daily").await;

@@ -107,7 +107,8 @@ async fn a_channel_client_files_with_its_key_and_anyone_follows_the_request() {
     let created = json_of(file(&app, &form).await).await;
     let code = created[0]["service_request_id"].as_str().unwrap().to_owned();
     assert!(code.starts_with("SKD-"), "{created}");
-    assert!(created[0]["service_notice"].as_str().unwrap().contains(&code));
+    let notice = created[0]["service_notice"].as_str().unwrap();
+    assert!(notice.contains(&code) && notice.contains("Kunci pelapor"), "the secret for the reporter: {notice}");
 
     let mut conn = app.conn().await;
     let row = pengaduan::db::complaints::find_by_tracking_code(&mut conn, &code).await.unwrap().unwrap();
@@ -120,22 +121,23 @@ async fn a_channel_client_files_with_its_key_and_anyone_follows_the_request() {
     assert_eq!(request["service_request_id"], code.as_str());
     assert_eq!(request["status"], "open");
     assert_eq!(request["service_code"], "kesehatan");
-    assert_eq!(request["lat"], 0.0312);
-    assert_eq!(request["long"], 110.9541);
+    assert_eq!((request["lat"].clone(), request["long"].clone()), (json!(0.031), json!(110.954)), "about 100 m");
     assert!(request["requested_datetime"].as_str().unwrap().ends_with('Z'));
     assert!(request["expected_datetime"].is_string());
     assert!(request["status_notes"].is_null() && request["agency_responsible"].is_null());
     assert!(!one.to_string().contains("Siti"), "never the reporter: {one}");
+    let listed = format!("requests.xml?jurisdiction_id=SKD&service_request_id={code}");
+    let text = get(&app, &listed).await.text().await.unwrap();
+    assert!(!text.contains(&code), "not listed before it is verified: {text}");
 
-    let xml = get(&app, &format!("requests.xml?jurisdiction_id=SKD&service_request_id={code}")).await;
-    let text = xml.text().await.unwrap();
+    let id = row.id;
+    let verified = app.authed(Method::POST, &format!("/api/v1/complaints/{id}/verify"), &admin).json(&json!({}));
+    assert_eq!(verified.send().await.unwrap().status(), StatusCode::OK);
+    let text = get(&app, &listed).await.text().await.unwrap();
     assert!(text.contains(&format!("<service_requests><request><service_request_id>{code}</service_request_id>")));
     assert!(text.contains("<status>open</status>") && text.contains("<status_notes></status_notes>"), "{text}");
 
     // The OPD answers; the answer becomes the status notes and the OPD the agency responsible.
-    let id = row.id;
-    let verified = app.authed(Method::POST, &format!("/api/v1/complaints/{id}/verify"), &admin).json(&json!({}));
-    assert_eq!(verified.send().await.unwrap().status(), StatusCode::OK);
     let pupr = app.unit_id("SKD-PUPR").await;
     let disposed = app
         .authed(Method::POST, &format!("/api/v1/complaints/{id}/dispositions"), &admin)
@@ -166,13 +168,16 @@ async fn a_channel_client_files_with_its_key_and_anyone_follows_the_request() {
     assert!(answered[0]["agency_responsible"].as_str().unwrap().contains("Pekerjaan Umum"), "{answered}");
     assert_eq!(answered[0]["status"], "open", "still waiting for the reporter");
 
-    // Archived: closed, and the status filter tells them apart.
-    let spam = id_of(&app, &filed(&app, &report()).await).await;
+    // Archived as spam without being verified: closed, and never listed.
+    let spam = filed(&app, &report()).await;
+    let spam_code = spam["tracking_code"].as_str().unwrap().to_owned();
+    let spam = id_of(&app, &spam).await;
     let archive = app.authed(Method::POST, &format!("/api/v1/complaints/{spam}/archive"), &admin);
     assert_eq!(archive.json(&json!({ "reason": "spam" })).send().await.unwrap().status(), StatusCode::OK);
     let closed = json_of(get(&app, "requests.json?jurisdiction_id=SKD&status=closed").await).await;
-    assert_eq!(closed.as_array().unwrap().len(), 1);
-    assert_eq!(closed[0]["status"], "closed");
+    assert_eq!(closed, json!([]));
+    let archived = json_of(get(&app, &format!("requests/{spam_code}.json?jurisdiction_id=SKD")).await).await;
+    assert_eq!(archived[0]["status"], "closed");
     let open = json_of(get(&app, "requests.json?jurisdiction_id=SKD&status=open&service_code=kesehatan").await).await;
     assert_eq!(open.as_array().unwrap().len(), 1);
     assert_eq!(open[0]["service_request_id"], code.as_str());
@@ -190,7 +195,13 @@ async fn confidential_and_supervision_complaints_are_never_shown() {
     let hidden_id = id_of(&app, &hidden).await;
     let verify = app.authed(Method::POST, &format!("/api/v1/complaints/{hidden_id}/verify"), &admin);
     assert_eq!(verify.json(&json!({ "supervision": true })).send().await.unwrap().status(), StatusCode::OK);
-    let public = filed(&app, &report()).await["tracking_code"].as_str().unwrap().to_owned();
+    let public_receipt = filed(&app, &report()).await;
+    let public = public_receipt["tracking_code"].as_str().unwrap().to_owned();
+    let unverified = json_of(get(&app, "requests.json?jurisdiction_id=SKD").await).await;
+    assert_eq!(unverified, json!([]), "nothing is listed before the admin has verified it");
+    let public_id = id_of(&app, &public_receipt).await;
+    let verify = app.authed(Method::POST, &format!("/api/v1/complaints/{public_id}/verify"), &admin);
+    assert_eq!(verify.json(&json!({})).send().await.unwrap().status(), StatusCode::OK);
 
     let all = json_of(get(&app, "requests.json?jurisdiction_id=SKD").await).await;
     let codes: Vec<&str> = all.as_array().unwrap().iter().map(|r| r["service_request_id"].as_str().unwrap()).collect();
@@ -258,6 +269,8 @@ async fn filing_needs_a_key_with_complaints_write_and_a_complete_request() {
     half.push(("lat", "0.03".into()));
     open311_error(file(&app, &half).await, StatusCode::BAD_REQUEST).await;
     open311_error(file(&app, &replaced("description", &"x".repeat(4001))).await, StatusCode::BAD_REQUEST).await;
+    open311_error(file(&app, &replaced("description", "a\u{1}b")).await, StatusCode::BAD_REQUEST).await;
+    open311_error(file(&app, &replaced("address_string", "Jalan\nMerdeka")).await, StatusCode::BAD_REQUEST).await;
     let json_body = app.request(Method::POST, "/open311/v2/requests.json").json(&json!({ "api_key": key })).send();
     open311_error(json_body.await.unwrap(), StatusCode::BAD_REQUEST).await;
 
