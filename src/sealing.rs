@@ -43,6 +43,21 @@ impl Sealer {
         Ok(Sealed { nonce: nonce.to_vec(), ciphertext })
     }
 
+    /// Encrypts `plaintext`, bound to `context`, as one value for one column: the nonce, then the ciphertext.
+    pub fn seal_to_bytes(&self, context: &[u8], plaintext: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let sealed = self.seal(context, plaintext)?;
+        Ok([sealed.nonce, sealed.ciphertext].concat())
+    }
+
+    /// Decrypts a value from [`Sealer::seal_to_bytes`].
+    pub fn open_bytes(&self, context: &[u8], stored: &[u8]) -> anyhow::Result<Vec<u8>> {
+        if stored.len() < 24 {
+            anyhow::bail!("a sealed value is shorter than its nonce");
+        }
+        let (nonce, ciphertext) = stored.split_at(24);
+        self.open(context, &Sealed { nonce: nonce.to_vec(), ciphertext: ciphertext.to_vec() })
+    }
+
     /// Decrypts a value sealed with the same key and `context`; fails on any tampering or mismatch.
     pub fn open(&self, context: &[u8], sealed: &Sealed) -> anyhow::Result<Vec<u8>> {
         let nonce: [u8; 24] =
@@ -66,6 +81,14 @@ mod tests {
         let sealed = sealer("k").seal(b"complaint-1", b"Budi, NIK 6109...").unwrap();
         assert!(!sealed.ciphertext.windows(4).any(|w| w == b"Budi"));
         assert_eq!(sealer("k").open(b"complaint-1", &sealed).unwrap(), b"Budi, NIK 6109...");
+    }
+
+    #[test]
+    fn a_value_sealed_to_bytes_opens_from_them_and_nothing_shorter_does() {
+        let stored = sealer("k").seal_to_bytes(b"row-1", b"siti@example.com").unwrap();
+        assert_eq!(sealer("k").open_bytes(b"row-1", &stored).unwrap(), b"siti@example.com");
+        assert!(sealer("k").open_bytes(b"row-2", &stored).is_err());
+        assert!(sealer("k").open_bytes(b"row-1", &stored[..20]).is_err());
     }
 
     #[test]

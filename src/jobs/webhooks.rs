@@ -11,7 +11,7 @@ use crate::services::webhooks::{delivery, target};
 use crate::state::AppState;
 
 /// How often the fan-out looks for changes, and an idle sender for due deliveries.
-pub const LOOK_EVERY: Duration = Duration::from_millis(500);
+const LOOK_EVERY: Duration = Duration::from_millis(500);
 
 /// Requests in flight at once, over all endpoints.
 const CONCURRENT_SENDS: usize = 16;
@@ -25,7 +25,7 @@ pub fn spawn_worker(state: web::Data<AppState>) {
             return;
         }
     };
-    tokio::spawn(delivery::send_forever(state.clone(), client, CONCURRENT_SENDS));
+    tokio::spawn(send_forever(state.clone(), client, CONCURRENT_SENDS));
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(LOOK_EVERY);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -41,4 +41,38 @@ pub fn spawn_worker(state: web::Data<AppState>) {
             }
         }
     });
+}
+
+/// Sends due deliveries for as long as the process runs: up to `concurrency` at once, each taking a permit, so one
+/// slow endpoint holds only its own requests (at most the attempt timeout each), not everyone's.
+async fn send_forever(state: web::Data<AppState>, client: reqwest::Client, concurrency: usize) {
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
+    loop {
+        let free = permits.available_permits();
+        let claimed =
+            if free == 0 { Ok(Vec::new()) } else { delivery::claim(&state, i64::try_from(free).unwrap_or(1)).await };
+        match claimed {
+            Ok(deliveries) if !deliveries.is_empty() => {
+                for delivery in deliveries {
+                    let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                    let (state, client) = (state.clone(), client.clone());
+                    tokio::spawn(async move {
+                        let id = delivery.id;
+                        let started = std::time::Instant::now();
+                        let sent = delivery::send_one(&state, &client, delivery).await;
+                        crate::monitoring::job_ran("webhook_sends", started, sent.is_ok());
+                        if let Err(error) = sent {
+                            tracing::warn!(delivery.id = %id, error = %error, "a webhook attempt could not be recorded; it is tried again when its lease ends");
+                        }
+                        drop(permit);
+                    });
+                }
+            }
+            Ok(_) => tokio::time::sleep(LOOK_EVERY).await,
+            Err(error) => {
+                tracing::warn!(error = %error, "due webhook deliveries could not be claimed; trying again shortly");
+                tokio::time::sleep(LOOK_EVERY).await;
+            }
+        }
+    }
 }

@@ -39,6 +39,16 @@ pub fn home_pemda(user: &AuthUser) -> Result<UnitId, ApiError> {
         .ok_or_else(|| ApiError::Forbidden { code: "no_pemda", detail: "your unit does not belong to a Pemda".into() })
 }
 
+/// Only the Pemda's admins (and super admins) do this: managing what reaches outside the service, such as API clients
+/// and webhooks. `what` names it in the refusal.
+pub fn require_admin(user: &AuthUser, what: &str) -> Result<(), ApiError> {
+    crate::auth::guards::require(user.role, crate::auth::guards::Action::ManageUsers)?;
+    if !matches!(user.role, crate::domain::role::Role::Admin | crate::domain::role::Role::SuperAdmin) {
+        return Err(ApiError::forbidden(format!("{what} are managed by the Pemda's admins")));
+    }
+    Ok(())
+}
+
 /// The ids of `unit` and its ancestors up to its own Pemda (included), nearest first. Authority never crosses a Pemda's
 /// border: every province, regency and city is its own Pemda, so a province's staff do not reach into the units of
 /// the kabupaten/kota below it (they see only their aggregates, in reports), and those never reach up.

@@ -12,7 +12,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::guards::{self, Action};
 use crate::auth::tokens::TokenRejection;
 use crate::auth::{AuthUser, MachineClient};
 use crate::db;
@@ -64,11 +63,7 @@ pub struct WithSecret {
 }
 
 fn require_manager(actor: &AuthUser) -> Result<(), ApiError> {
-    guards::require(actor.role, Action::ManageUsers)?;
-    if !matches!(actor.role, Role::Admin | Role::SuperAdmin) {
-        return Err(ApiError::forbidden("API clients are managed by the Pemda's admins"));
-    }
-    Ok(())
+    access::require_admin(actor, "API clients")
 }
 
 /// `complaints:write` needs the channel its reports arrive by; other clients have none.

@@ -19,7 +19,6 @@ use crate::db::mail::OutboxRow;
 use crate::domain::change::EntityType;
 use crate::domain::mail::{self, MailMode, ReporterEvent, Template};
 use crate::error::ApiError;
-use crate::sealing::Sealed;
 use crate::services::notifications::Notice;
 use crate::state::AppState;
 
@@ -174,7 +173,7 @@ async fn reporter_message(
         None => (String::new(), String::new()),
     };
     let id = Uuid::now_v7();
-    let sealed = state.sealer.seal(id.as_bytes(), address.as_bytes())?;
+    let sealed = state.sealer.seal_to_bytes(id.as_bytes(), address.as_bytes())?;
     let values = [
         ("tracking_code", complaint.tracking_code.as_str()),
         ("pemda", pemda.as_str()),
@@ -182,7 +181,7 @@ async fn reporter_message(
         ("answer", answer_text.as_str()),
         ("unit", if unit.is_empty() { "Perangkat daerah" } else { unit.as_str() }),
     ];
-    let mut row = message(event.kind(), None, Some([sealed.nonce, sealed.ciphertext].concat()), &values, now);
+    let mut row = message(event.kind(), None, Some(sealed), &values, now);
     row.id = id;
     Ok(Some(row))
 }
@@ -339,13 +338,7 @@ pub async fn send_due(state: &AppState, mailer: &Mailer) -> anyhow::Result<usize
 
 async fn recipient(state: &AppState, row: &OutboxRow) -> anyhow::Result<Option<String>> {
     if let Some(sealed) = &row.recipient_sealed {
-        if sealed.len() < 24 {
-            anyhow::bail!("a sealed address is too short");
-        }
-        let (nonce, ciphertext) = sealed.split_at(24);
-        let opened =
-            state.sealer.open(row.id.as_bytes(), &Sealed { nonce: nonce.to_vec(), ciphertext: ciphertext.to_vec() })?;
-        return Ok(Some(String::from_utf8(opened)?));
+        return Ok(Some(String::from_utf8(state.sealer.open_bytes(row.id.as_bytes(), sealed)?)?));
     }
     let Some(user) = row.recipient_user else { return Ok(None) };
     let mut conn = state.conn().await?;

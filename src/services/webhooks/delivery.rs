@@ -127,47 +127,15 @@ pub fn message_id(delivery: Uuid) -> String {
     format!("msg_{}", delivery.simple())
 }
 
-/// Sends due deliveries for as long as the process runs: up to `concurrency` at once, each taking a permit, so one
-/// slow endpoint holds only its own requests (at most the attempt timeout each), not everyone's.
-pub async fn send_forever(state: actix_web::web::Data<AppState>, client: reqwest::Client, concurrency: usize) {
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
-    loop {
-        let free = permits.available_permits();
-        let claimed = if free == 0 { Ok(Vec::new()) } else { claim(&state, i64::try_from(free).unwrap_or(1)).await };
-        match claimed {
-            Ok(deliveries) if !deliveries.is_empty() => {
-                for delivery in deliveries {
-                    let Ok(permit) = permits.clone().acquire_owned().await else { return };
-                    let (state, client) = (state.clone(), client.clone());
-                    tokio::spawn(async move {
-                        let id = delivery.id;
-                        let started = std::time::Instant::now();
-                        let sent = send_one(&state, &client, delivery).await;
-                        crate::monitoring::job_ran("webhook_sends", started, sent.is_ok());
-                        if let Err(error) = sent {
-                            tracing::warn!(delivery.id = %id, error = %error, "a webhook attempt could not be recorded; it is tried again when its lease ends");
-                        }
-                        drop(permit);
-                    });
-                }
-            }
-            Ok(_) => tokio::time::sleep(crate::jobs::webhooks::LOOK_EVERY).await,
-            Err(error) => {
-                tracing::warn!(error = %error, "due webhook deliveries could not be claimed; trying again shortly");
-                tokio::time::sleep(crate::jobs::webhooks::LOOK_EVERY).await;
-            }
-        }
-    }
-}
-
-async fn claim(state: &AppState, limit: i64) -> anyhow::Result<Vec<DeliveryRow>> {
+/// Takes up to `limit` due deliveries for sending (see db::webhooks::claim_due).
+pub async fn claim(state: &AppState, limit: i64) -> anyhow::Result<Vec<DeliveryRow>> {
     let now = state.clock.now();
     let mut conn = state.conn().await?;
     Ok(db::webhooks::claim_due(&mut conn, now, now + LEASE, limit, webhook::MAX_ATTEMPTS).await?)
 }
 
 /// One attempt of one delivery, and what follows from its answer.
-async fn send_one(state: &AppState, client: &reqwest::Client, delivery: DeliveryRow) -> anyhow::Result<()> {
+pub async fn send_one(state: &AppState, client: &reqwest::Client, delivery: DeliveryRow) -> anyhow::Result<()> {
     let claim = delivery.claim.ok_or_else(|| anyhow::anyhow!("a claimed delivery has its claim"))?;
     let mut conn = state.conn().await?;
     let Some(endpoint) = db::webhooks::find_endpoint(&mut conn, delivery.endpoint_id).await? else {

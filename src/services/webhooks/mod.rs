@@ -11,7 +11,6 @@ use rand::RngCore;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::guards::{self, Action};
 use crate::auth::{AuthUser, MachineClient};
 use crate::db;
 use crate::db::webhooks::{AttemptRow, DeliveryRow, EndpointChanges, EndpointRow};
@@ -19,7 +18,6 @@ use crate::domain::api_client::Scope;
 use crate::domain::role::Role;
 use crate::domain::webhook::{DeliveryStatus, EventType, ROTATION_OVERLAP, SECRET_BYTES, encode_secret};
 use crate::error::ApiError;
-use crate::sealing::Sealed;
 use crate::services::access;
 use crate::state::AppState;
 
@@ -37,10 +35,7 @@ pub struct Manager {
 impl Manager {
     /// The Pemda's admins (and super admins).
     pub fn person(user: &AuthUser) -> Result<Manager, ApiError> {
-        guards::require(user.role, Action::ManageUsers)?;
-        if !matches!(user.role, Role::Admin | Role::SuperAdmin) {
-            return Err(ApiError::forbidden("webhooks are managed by the Pemda's admins"));
-        }
+        access::require_admin(user, "webhooks")?;
         let pemda = if user.role == Role::SuperAdmin { None } else { Some(access::home_pemda(user)?.0) };
         Ok(Manager { pemda, actor: user.id.0, person: true })
     }
@@ -107,31 +102,18 @@ fn new_key() -> Vec<u8> {
     key
 }
 
-/// A key sealed for storage with its endpoint (nonce then ciphertext), so it opens on no other row.
-fn seal_key(state: &AppState, endpoint: Uuid, key: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let sealed = state.sealer.seal(endpoint.as_bytes(), key)?;
-    Ok([sealed.nonce, sealed.ciphertext].concat())
-}
-
-fn open_key(state: &AppState, endpoint: Uuid, stored: &[u8]) -> anyhow::Result<Vec<u8>> {
-    if stored.len() < 24 {
-        anyhow::bail!("a sealed webhook secret is too short");
-    }
-    let (nonce, ciphertext) = stored.split_at(24);
-    state.sealer.open(endpoint.as_bytes(), &Sealed { nonce: nonce.to_vec(), ciphertext: ciphertext.to_vec() })
-}
-
 /// The keys a message is signed with at `now`: the current one, and the previous one during a rotation's overlap.
 pub(crate) fn signing_keys(
     state: &AppState,
     endpoint: &EndpointRow,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Vec<u8>>> {
-    let mut keys = vec![open_key(state, endpoint.id, &endpoint.secret_sealed)?];
+    let open = |stored: &[u8]| state.sealer.open_bytes(endpoint.id.as_bytes(), stored);
+    let mut keys = vec![open(&endpoint.secret_sealed)?];
     if let (Some(previous), Some(until)) = (&endpoint.previous_secret_sealed, endpoint.previous_secret_valid_until)
         && now < until
     {
-        keys.push(open_key(state, endpoint.id, previous)?);
+        keys.push(open(previous)?);
     }
     Ok(keys)
 }
@@ -151,7 +133,8 @@ pub async fn create(state: &AppState, manager: &Manager, spec: EndpointSpec) -> 
         url: url.to_string(),
         description: spec.description,
         event_types: event_texts(&spec.event_types),
-        secret_sealed: seal_key(state, id, &key)?,
+        // Sealed with its endpoint's id, so a secret copied onto another row does not open.
+        secret_sealed: state.sealer.seal_to_bytes(id.as_bytes(), &key)?,
         previous_secret_sealed: None,
         previous_secret_valid_until: None,
         active: true,
@@ -239,7 +222,7 @@ pub async fn rotate_secret(state: &AppState, manager: &Manager, id: Uuid) -> Res
     let key = new_key();
     let now = state.clock.now();
     let changes = EndpointChanges {
-        secret_sealed: Some(seal_key(state, id, &key)?),
+        secret_sealed: Some(state.sealer.seal_to_bytes(id.as_bytes(), &key)?),
         previous_secret_sealed: Some(Some(row.secret_sealed)),
         previous_secret_valid_until: Some(Some(now + ROTATION_OVERLAP)),
         updated_at: Some(now),
